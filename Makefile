@@ -1,0 +1,41 @@
+# The two commands: `make run` (everything on http://127.0.0.1:8000) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
+export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
+export PYTHONWARNINGS ?= ignore
+
+.PHONY: install run test test-unit bench check-compose clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## Run every service and the gateway in the foreground (Ctrl-C stops them all).
+run: install
+	$(BIN)/python deploy/launcher.py run
+
+## The whole test suite (unit, service, end-to-end); needs RabbitMQ and PostgreSQL.
+test: install
+	$(BIN)/nameko test tests -q
+
+test-unit: install
+	$(BIN)/nameko test tests/unit -q
+
+## Benchmarks: prints figures next to the baselines they are compared with.
+bench: install
+	$(BIN)/python bench/run_all.py
+
+check-compose:
+	check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,117 @@
+"""Run the whole CRM locally, one process per service, as containers would.
+
+    python deploy/launcher.py check     # can RabbitMQ and PostgreSQL be reached?
+    python deploy/launcher.py prepare   # create databases, migrate, seed the first admin
+    python deploy/launcher.py run       # check + prepare + run everything in the foreground
+
+Environment: AMQP_URI, DATABASE_URL, DATABASE_PREFIX, GATEWAY_PORT,
+CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD (see README.md).  Ctrl-C (or SIGTERM)
+stops every process cleanly.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
+PYTHON = sys.executable
+NAMEKO = os.path.join(os.path.dirname(PYTHON), "nameko")
+
+
+def say(message):
+    print("[crm] " + message, flush=True)
+
+
+def config_path(service):
+    return os.path.join(ROOT, "services", service, "config.yml")
+
+
+def check():
+    """One sentence and False when the broker or the database cannot be reached."""
+    from kombu import Connection
+    from services.core.config import load_config
+    from services.core.manage import main as manage
+
+    amqp_uri = load_config(config_path("directory"))["AMQP_URI"]
+    try:
+        with Connection(amqp_uri, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        say("Cannot reach RabbitMQ at {} ({}).".format(amqp_uri.split("@")[-1], exc))
+        return False
+    return manage(["check", config_path("directory")]) == 0
+
+
+def prepare():
+    from services.core.manage import main as manage
+
+    if manage(["prepare"] + [config_path(s) for s in SERVICES]) != 0:
+        return False
+    say("databases migrated")
+    seeded = subprocess.run([PYTHON, "-m", "services.directory.admin", config_path("directory")], cwd=ROOT)
+    return seeded.returncode == 0
+
+
+def commands():
+    for service in SERVICES:
+        yield service, [NAMEKO, "run", "--config", config_path(service), "services.{}.service".format(service)]
+    yield "gateway", [NAMEKO, "run", "--config", os.path.join(ROOT, "gateway", "config.yml"), "gateway.service"]
+
+
+def run():
+    if not check() or not prepare():
+        return 1
+    children = {}
+    stopping = False
+
+    def stop(signum=None, frame=None):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for name, command in commands():
+        children[name] = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    port = os.environ.get("GATEWAY_PORT", "8000")
+    say("started {}; gateway on http://127.0.0.1:{} (Ctrl-C stops everything)".format(", ".join(children), port))
+    status = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                say("{} exited with status {}; stopping everything".format(name, child.returncode))
+                status, stopping = 1, True
+                break
+        time.sleep(0.2)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.time() + 15
+    for name, child in children.items():
+        try:
+            child.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            say("{} did not stop in time; killing it".format(name))
+            child.kill()
+            child.wait()
+    say("stopped")
+    return status
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else "run"
+    if command == "check":
+        return 0 if check() else 1
+    if command == "prepare":
+        return 0 if check() and prepare() else 1
+    if command == "run":
+        return run()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,53 @@
+"""The gateway's one error table: what each failure becomes over HTTP.
+
+Body (API.md): ``{"error": {"code", "message", "fields"}}``; the message is in
+English, or Vietnamese when ``Accept-Language`` prefers ``vi``.
+"""
+import json
+
+from werkzeug.wrappers import Response
+
+from gateway.messages import translate
+
+# kind of services.core.errors.DomainError -> HTTP status
+STATUS_BY_KIND = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "unprocessable": 422,
+    "rate_limited": 429,
+    "unavailable": 503,
+    "timeout": 504,
+    "internal": 500,
+}
+
+
+class ApiError(Exception):
+    """An error raised by the gateway itself (auth, routing, bad JSON, timeouts)."""
+
+    def __init__(self, kind, code, message, fields=None):
+        super().__init__(message)
+        self.kind, self.code, self.message, self.fields = kind, code, message, fields or {}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["kind"], data["code"], data["message"], data.get("fields"))
+
+
+def json_response(body, status=200, headers=None):
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
+    )
+
+
+def error_response(error, accept_language=None):
+    body = {"error": {"code": error.code, "message": translate(error.code, error.message, accept_language)}}
+    if error.fields:
+        body["error"]["fields"] = error.fields
+    headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else None
+    return json_response(body, STATUS_BY_KIND.get(error.kind, 500), headers)

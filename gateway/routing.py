@@ -1,0 +1,155 @@
+"""The gateway's HTTP API: a table of routes, each a plain function.
+
+A route declares its query and body schemas (marshmallow contracts, also used
+for the OpenAPI document); :func:`dispatch` authenticates the request, checks
+its input, calls the function and turns every failure into API.md's error body.
+
+A route function receives an :class:`ApiRequest` and the path parameters, and
+returns the JSON body (status = the route's ``status``), or ``(body, status)``,
+or a werkzeug ``Response``.  It reaches the services with ``req.rpc(service,
+method, *args)``; the actor of the request travels with every call.
+"""
+import json
+import logging
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError, fields as ma_fields
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Response
+
+from gateway.errors import ApiError, error_response, json_response
+from services.core.schemas import flatten_messages
+
+log = logging.getLogger(__name__)
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+@dataclass(eq=False)
+class Route:
+    method: str
+    path: str
+    handler: object
+    summary: str
+    tag: str
+    query: object = None
+    body: object = None
+    response: object = None
+    status: int = 200
+    public: bool = False
+    partial: bool = False
+    errors: tuple = field(default_factory=tuple)
+
+
+class Router:
+    def __init__(self):
+        self.routes = []
+        self._map = None
+
+    def route(self, method, path, *, summary, tag, query=None, body=None, response=None, status=200,
+              public=False, partial=None, errors=()):
+        """Register the decorated function for ``method path`` (werkzeug path syntax)."""
+        def register(handler):
+            self.routes.append(Route(
+                method=method, path=path, handler=handler, summary=summary, tag=tag, query=query, body=body,
+                response=response, status=status, public=public,
+                partial=(method == "PATCH") if partial is None else partial, errors=tuple(errors),
+            ))
+            self._map = None
+            return handler
+        return register
+
+    @property
+    def url_map(self):
+        if self._map is None:
+            self._map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes], strict_slashes=False)
+        return self._map
+
+    def match(self, request):
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            return adapter.match()
+        except NotFound:
+            raise ApiError("not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path))
+        except MethodNotAllowed:
+            raise ApiError("invalid", "METHOD_NOT_ALLOWED", "{} is not allowed on {}.".format(request.method, request.path))
+
+
+class ApiRequest:
+    """What a route function sees of the HTTP request."""
+
+    def __init__(self, request, rpc, tokens, actor=None, query=None, body=None):
+        self.http = request
+        self.rpc = rpc
+        self.tokens = tokens
+        self.actor = actor
+        self.query = query or {}
+        self.body = body
+
+
+def _json_body(request):
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON.")
+
+
+def _validate(schema_cls, data, partial=False, where="body"):
+    if not isinstance(data, dict):
+        raise ApiError("invalid", "VALIDATION_ERROR", "The {} must be a JSON object.".format(where))
+    try:
+        schema_cls().load(data, partial=partial)
+    except ValidationError as error:
+        raise ApiError("invalid", "VALIDATION_ERROR", "The {} is invalid.".format(where),
+                       flatten_messages(error.messages))
+
+
+def _query_dict(schema_cls, args):
+    """Query string as a dict: list fields keep every value (``stars=4&stars=5``)."""
+    schema = schema_cls()
+    data = {}
+    for key in args.keys():
+        target = schema.fields.get(key)
+        data[key] = args.getlist(key) if isinstance(target, ma_fields.List) else args.get(key)
+    return data
+
+
+def authenticate(request, rpc, tokens):
+    user_id = tokens.user_id(request.headers.get("Authorization"))
+    actor = rpc("directory", "get_actor", user_id)
+    rpc.act_as(actor)
+    return actor
+
+
+def dispatch(router, request, rpc, tokens):
+    """Answer one HTTP request under ``/api``."""
+    accept_language = request.headers.get("Accept-Language")
+    try:
+        route, params = router.match(request)
+        actor = None if route.public else authenticate(request, rpc, tokens)
+        query = None
+        if route.query is not None:
+            query = _query_dict(route.query, request.args)
+            _validate(route.query, query, where="query string")
+        body = None
+        if route.method in BODY_METHODS and route.body is not None:
+            body = _json_body(request)
+            _validate(route.body, body, partial=route.partial)
+        result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body), **params)
+    except ApiError as error:
+        return error_response(error, accept_language)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
+    if isinstance(result, Response):
+        return result
+    status = route.status
+    if isinstance(result, tuple):
+        result, status = result
+    if status == 204:
+        return Response(status=204)
+    return json_response(result, status)

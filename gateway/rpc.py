@@ -1,0 +1,69 @@
+"""RPC from the gateway to the services, with a timeout.
+
+nameko's ``RpcProxy`` waits for ever; the gateway must answer 504 instead.
+Calls carry the worker's context data, where the request's actor is put.
+"""
+import logging
+
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import MethodProxy, ReplyListener
+
+from gateway.errors import ApiError
+from services.core.actor import CONTEXT_KEY
+from services.core.errors import parse_remote_error
+
+log = logging.getLogger(__name__)
+
+
+class ServiceTimeout(ApiError):
+    def __init__(self, service):
+        super().__init__("timeout", "SERVICE_TIMEOUT", "The {} service did not answer in time.".format(service))
+
+
+class Caller:
+    def __init__(self, worker_ctx, reply_listener, timeout):
+        self.worker_ctx = worker_ctx
+        self.reply_listener = reply_listener
+        self.timeout = timeout
+
+    def act_as(self, actor):
+        """Every following call carries ``actor`` (a context dict)."""
+        self.worker_ctx.data[CONTEXT_KEY] = actor
+
+    def start(self, service, method, *args, **kwargs):
+        """Send the call; returns a reply whose ``result()`` waits for the answer."""
+        try:
+            return MethodProxy(self.worker_ctx, service, method, self.reply_listener).call_async(*args, **kwargs)
+        except UnknownService:
+            raise ApiError("unavailable", "SERVICE_UNAVAILABLE", "The {} service is not running.".format(service))
+
+    def wait(self, service, reply, timeout=None):
+        try:
+            with eventlet.Timeout(timeout or self.timeout):
+                return reply.result()
+        except eventlet.Timeout:
+            log.warning("%s did not answer within %ss", service, timeout or self.timeout)
+            raise ServiceTimeout(service)
+        except RemoteError as exc:
+            error = parse_remote_error(exc.value)
+            if error is None:
+                log.error("%s failed: %s %s", service, exc.exc_type, exc.value)
+                raise ApiError("internal", "INTERNAL_ERROR", "The {} service failed.".format(service))
+            raise ApiError.from_dict(error)
+
+    def __call__(self, service, method, *args, **kwargs):
+        return self.wait(service, self.start(service, method, *args, **kwargs))
+
+
+class ServiceRpc(DependencyProvider):
+    """``self.rpc("customers", "get_customer", 5)`` inside a gateway worker."""
+
+    reply_listener = ReplyListener()
+
+    def setup(self):
+        self.timeout = float(self.container.config.get("RPC_TIMEOUT", 10))
+
+    def get_dependency(self, worker_ctx):
+        return Caller(worker_ctx, self.reply_listener, self.timeout)

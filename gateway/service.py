@@ -1,0 +1,58 @@
+import eventlet
+from nameko.dependency_providers import Config
+from nameko.web.handlers import http
+
+from gateway import docs
+from gateway.api import router
+from gateway.errors import ApiError, json_response
+from gateway.openapi import build_spec
+from gateway.routing import dispatch
+from gateway.rpc import ServiceRpc
+from gateway.tokens import Tokens
+
+SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
+
+OPENAPI = build_spec(router)
+
+
+class GatewayService:
+    """The only HTTP door: authenticates, validates, and calls the services over RPC."""
+
+    name = "gateway"
+
+    rpc = ServiceRpc()
+    tokens = Tokens()
+    config = Config()
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
+    def api(self, request, path):
+        return dispatch(router, request, self.rpc, self.tokens)
+
+    @http("GET", "/api/v1/openapi.json")
+    def openapi(self, request):
+        return json_response(OPENAPI)
+
+    @http("GET", "/docs")
+    def docs(self, request):
+        return docs.page()
+
+    @http("GET", "/docs/static/<string:name>")
+    def docs_static(self, request, name):
+        return docs.static(name)
+
+    @http("GET", "/health")
+    def health(self, request):
+        timeout = float(self.config.get("HEALTH_TIMEOUT", 3))
+        states = dict(eventlet.GreenPool().imap(lambda s: (s, self._ping(s, timeout)), SERVICES))
+        failing = [name for name, state in states.items() if state != "ok"]
+        body = {"status": "ok" if not failing else "unavailable", "services": states}
+        if failing:
+            body["failing"] = failing
+        return json_response(body, 200 if not failing else 503)
+
+    def _ping(self, service, timeout):
+        try:
+            reply = self.rpc.start(service, "ping")
+            return "ok" if self.rpc.wait(service, reply, timeout) == "pong" else "error"
+        except ApiError as error:
+            return "timeout" if error.kind == "timeout" else "unavailable"

@@ -1,0 +1,78 @@
+"""Database access for a nameko service: one SQLAlchemy session per worker.
+
+Configuration (``config.yml``)::
+
+    DATABASE:
+      URL: ${DATABASE_URL:postgresql+psycopg2://postgres@127.0.0.1:5432}
+      NAME: ${DATABASE_PREFIX:crm}_<service>
+
+The session never commits by itself: a use case calls ``session.commit()``
+when its change is complete; whatever is left uncommitted when the worker ends
+is rolled back.
+"""
+from nameko.extensions import DependencyProvider
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.orm import sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata():
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_url(config):
+    """The SQLAlchemy URL of this service's own database."""
+    database = config["DATABASE"]
+    return "{}/{}".format(str(database["URL"]).rstrip("/"), database["NAME"])
+
+
+def server_url(config, database="postgres"):
+    """A URL to another database of the same server (to create ours)."""
+    return "{}/{}".format(str(config["DATABASE"]["URL"]).rstrip("/"), database)
+
+
+def make_engine(url, pool_size=5):
+    if not url.startswith("postgresql+psycopg2://"):
+        raise ValueError(
+            "DATABASE_URL must start with postgresql+psycopg2:// (got {!r})".format(url.split("@")[-1])
+        )
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database(DependencyProvider):
+    """Gives each worker its own session on the service's database."""
+
+    def setup(self):
+        max_workers = int(self.container.config.get("max_workers", 10))
+        self.engine = make_engine(database_url(self.container.config), pool_size=max_workers + 2)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = {}
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        session = self.sessionmaker()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()  # rolls back anything not committed

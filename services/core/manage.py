@@ -1,0 +1,53 @@
+"""Operations on a service's database, run before the service starts.
+
+    python -m services.core.manage prepare services/directory/config.yml
+    python -m services.core.manage check services/directory/config.yml
+
+``prepare`` creates the service's database if missing and migrates it to the
+latest revision; ``check`` verifies that the database answers.  Exit status 1
+with one sentence on stderr when PostgreSQL cannot be reached.
+"""
+import argparse
+import os
+import sys
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from services.core.config import load_config
+from services.core.db import database_url, server_url
+from services.core.migrations import create_database, upgrade
+
+
+def prepare(config_path):
+    config = load_config(config_path)
+    create_database(server_url(config), config["DATABASE"]["NAME"])
+    upgrade(os.path.dirname(os.path.abspath(config_path)), database_url(config))
+
+
+def check(config_path):
+    engine = create_engine(server_url(load_config(config_path)))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["prepare", "check"])
+    parser.add_argument("config", nargs="+")
+    args = parser.parse_args(argv)
+    for config_path in args.config:
+        try:
+            (prepare if args.command == "prepare" else check)(config_path)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            print("Cannot reach PostgreSQL for {} ({}).".format(config_path, reason), file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Transactional outbox.
+
+A use case calls :func:`record_event` with its session: the event row is
+written in the same transaction as the change, so a rolled-back change never
+publishes its event and a committed one always will.  The :class:`OutboxRelay`
+dependency of every service publishes committed rows to the service's nameko
+events exchange (``<service>.events``, routing key = event type), then deletes
+them.  Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``, so several
+instances of a service relay side by side without publishing a row twice; a
+crash between publish and commit can publish a row again, which is why every
+handler is an idempotent consumer (:mod:`services.core.consumer`).
+
+Payload of every event::
+
+    {"id": "<uuid>", "type": "<event type>", "occurred_at": "<iso>", "data": {...}}
+
+The context data of the worker that recorded the event (the actor) is sent as
+nameko headers, so the handler's worker sees the same actor.
+"""
+import datetime
+import logging
+import uuid
+
+import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX, SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import delete, insert, select
+
+from services.core.actor import CONTEXT_KEY
+from services.core.db import database_url, make_engine
+from services.core.plumbing import outbox
+
+log = logging.getLogger(__name__)
+
+
+def record_event(session, event_type, data, actor=None):
+    """Add an event to the outbox in the session's transaction; returns its id."""
+    event_id = str(uuid.uuid4())
+    context = {CONTEXT_KEY: actor.to_context()} if actor is not None else {}
+    session.execute(
+        insert(outbox).values(
+            event_id=event_id,
+            event_type=event_type,
+            payload={
+                "id": event_id,
+                "type": event_type,
+                "occurred_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "data": data,
+            },
+            context=context,
+        )
+    )
+    return event_id
+
+
+def relay_batch(connection, publish, batch_size=200):
+    """Publish up to ``batch_size`` pending events; returns how many.
+
+    Must run inside a transaction on ``connection``: the claimed rows stay
+    locked until it commits, and are deleted only if every publish succeeded.
+    """
+    rows = connection.execute(
+        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context)
+        .order_by(outbox.c.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        publish(row.event_type, row.payload, row.context)
+    if rows:
+        connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+    return len(rows)
+
+
+class OutboxRelay(DependencyProvider):
+    """Runs the relay loop of a service; workers never use it directly.
+
+    ``OUTBOX_POLL_SECONDS`` (config) sets how long the relay sleeps when the
+    outbox is empty.
+    """
+
+    def setup(self):
+        config = self.container.config
+        self.interval = float(config.get("OUTBOX_POLL_SECONDS", 0.2))
+        self.engine = make_engine(database_url(config), pool_size=1)
+        self.exchange = get_event_exchange(self.container.service_name, config)
+        self.publisher = Publisher(
+            config[AMQP_URI_CONFIG_KEY],
+            use_confirms=True,
+            serializer=config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            declare=[self.exchange],
+        )
+        self.running = False
+
+    def start(self):
+        self.running = True
+        self.container.spawn_managed_thread(self.run, identifier="outbox_relay")
+
+    def stop(self):
+        self.running = False
+
+    def kill(self):
+        self.running = False
+
+    def publish(self, event_type, payload, context):
+        headers = {"{}.{}".format(HEADER_PREFIX, key): value for key, value in context.items()}
+        self.publisher.publish(
+            payload, exchange=self.exchange, routing_key=event_type, extra_headers=headers
+        )
+
+    def relay_once(self):
+        with self.engine.begin() as connection:
+            return relay_batch(connection, self.publish)
+
+    def run(self):
+        while self.running:
+            try:
+                published = self.relay_once()
+            except Exception:  # broker or database away: keep the rows, try again
+                log.exception("outbox relay of %s failed; retrying", self.container.service_name)
+                published = 0
+                eventlet.sleep(max(self.interval, 1.0))
+            if not published:
+                eventlet.sleep(self.interval)
+        self.engine.dispose()

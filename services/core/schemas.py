@@ -1,0 +1,38 @@
+"""marshmallow helpers used at every boundary (HTTP, RPC, events)."""
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from services.core.errors import InvalidInput
+
+MAX_PAGE_SIZE = 500
+
+
+def load(schema, data, **kwargs):
+    """Validate ``data`` with ``schema``; bad input raises InvalidInput with field errors."""
+    if data is None:
+        data = {}
+    try:
+        return schema.load(data, **kwargs)
+    except ValidationError as error:
+        raise InvalidInput(fields=flatten_messages(error.messages))
+
+
+def flatten_messages(messages, prefix=""):
+    """marshmallow's nested messages as ``{"field.sub": ["..."]}``."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    flat = {}
+    for key, value in messages.items():
+        name = "{}.{}".format(prefix, key) if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten_messages(value, name))
+        else:
+            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return flat
+
+
+def paginate(session, statement, page, page_size, dump):
+    """Run ``statement`` for one page; ``dump`` turns each row into a dict."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.scalars(statement.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": [dump(row) for row in rows], "total": total, "page": page, "page_size": page_size}

@@ -1,0 +1,36 @@
+from services.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "INVALID_CREDENTIALS"
+    message = "Wrong username or password, or the account is deactivated."
+
+
+class UserNotFound(NotFound):
+    code = "USER_NOT_FOUND"
+    message = "User not found."
+
+
+class DepartmentNotFound(NotFound):
+    code = "DEPARTMENT_NOT_FOUND"
+    message = "Department not found."
+
+
+class UsernameTaken(Conflict):
+    code = "USERNAME_TAKEN"
+    message = "This username is already taken."
+
+
+class DepartmentNameTaken(Conflict):
+    code = "DEPARTMENT_NAME_TAKEN"
+    message = "A department with this name already exists."
+
+
+class LastAdmin(Conflict):
+    code = "LAST_ADMIN"
+    message = "The last active admin cannot lose the admin role or be deactivated."
+
+
+class NotAdmin(Forbidden):
+    code = "ADMIN_REQUIRED"
+    message = "Only an admin can do this."

@@ -1,0 +1,1 @@
+"""Domain errors of the inventory service (subclasses of services.core.errors kinds)."""

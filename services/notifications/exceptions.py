@@ -1,0 +1,1 @@
+"""Domain errors of the notifications service (subclasses of services.core.errors kinds)."""

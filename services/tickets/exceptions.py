@@ -1,0 +1,1 @@
+"""Domain errors of the tickets service (subclasses of services.core.errors kinds)."""

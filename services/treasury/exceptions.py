@@ -1,0 +1,1 @@
+"""Domain errors of the treasury service (subclasses of services.core.errors kinds)."""

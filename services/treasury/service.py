@@ -1,0 +1,17 @@
+from nameko.rpc import rpc
+
+from services.core.actor import CurrentActor
+from services.core.db import Database
+from services.core.outbox import OutboxRelay
+
+
+class TreasuryService:
+    name = "treasury"
+
+    db = Database()
+    actor = CurrentActor()
+    outbox = OutboxRelay()
+
+    @rpc
+    def ping(self):
+        return "pong"

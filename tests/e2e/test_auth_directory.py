@@ -1,0 +1,133 @@
+"""End to end through HTTP: login, tokens, directory administration, errors, health, OpenAPI."""
+import datetime
+
+import jwt
+import pytest
+import requests
+
+from tests.conftest import SERVICES, unique
+
+pytestmark = pytest.mark.e2e
+
+
+def test_admin_logs_in(system, anonymous):
+    response = anonymous.post("/api/v1/auth/login", {"username": "admin", "password": system.env["CRM_ADMIN_PASSWORD"]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] > 0 and body["access_token"]
+
+
+@pytest.mark.parametrize("username", ["admin", "nobody-here"])
+def test_wrong_password_is_401(anonymous, username):
+    response = anonymous.post("/api/v1/auth/login", {"username": username, "password": "wrong password"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_CREDENTIALS"
+
+
+def _forged(system, claims, key=None, algorithm="HS256"):
+    return jwt.encode(claims, key if key is not None else system.env["JWT_SECRET"], algorithm=algorithm)
+
+
+def test_bad_tokens_are_401(system, admin, anonymous):
+    me = "/api/v1/me"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    user_id = str(admin.user["id"])
+    expired = _forged(system, {"sub": user_id, "exp": now - datetime.timedelta(minutes=1)})
+    wrong_key = _forged(system, {"sub": user_id, "exp": now + datetime.timedelta(hours=1)}, key="guess")
+    alg_none = _forged(system, {"sub": user_id, "exp": now + datetime.timedelta(hours=1)}, key="", algorithm="none")
+    header, payload, signature = admin.token.split(".")
+    tampered = ".".join([header, jwt.utils.base64url_encode(
+        b'{"sub":"999","exp":9999999999}').decode(), signature])
+    assert anonymous.get(me).status_code == 401
+    for token in (expired, wrong_key, alg_none, tampered, "garbage"):
+        response = anonymous.get(me, headers={"Authorization": "Bearer " + token})
+        assert response.status_code == 401, token
+        assert response.json()["error"]["code"] == "INVALID_TOKEN"
+    assert admin.get(me).status_code == 200
+
+
+def test_staff_cannot_create_users_or_departments(new_user):
+    staff = new_user()
+    response = staff.post("/api/v1/users", {"username": unique("u"), "password": "password123"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "ADMIN_REQUIRED"
+    assert staff.post("/api/v1/departments", {"name": unique("D")}).status_code == 403
+    assert staff.patch("/api/v1/users/{}".format(staff.user["id"]), {"roles": ["admin"]}).status_code == 403
+
+
+def test_admin_creates_department_and_user_who_sees_itself(admin, anonymous):
+    department = admin.post("/api/v1/departments", {"name": unique("Sales ")})
+    assert department.status_code == 201
+    username = unique("lan")
+    created = admin.post("/api/v1/users", {
+        "username": username, "password": "correct horse", "full_name": "Nguyễn Thị Lan",
+        "email": "lan@example.com", "phone": "+84901234567", "department_id": department.json()["id"],
+    })
+    assert created.status_code == 201, created.text
+    assert "password" not in created.json() and created.json()["roles"] == ["staff"]
+    lan = anonymous.login(username, "correct horse")
+    me = lan.get("/api/v1/me").json()
+    assert me["username"] == username and me["full_name"] == "Nguyễn Thị Lan"
+    assert me["department_id"] == department.json()["id"]
+
+    # the department gets a manager
+    updated = admin.patch("/api/v1/departments/{}".format(department.json()["id"]), {"manager_ids": [me["id"]]})
+    assert updated.status_code == 200 and updated.json()["manager_ids"] == [me["id"]]
+    assert lan.get("/api/v1/me").json()["managed_department_ids"] == [department.json()["id"]]
+
+    # duplicate username -> 409
+    again = admin.post("/api/v1/users", {"username": username, "password": "another one"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "USERNAME_TAKEN"
+
+
+def test_deactivated_user_cannot_log_in_or_use_their_token(admin, new_user, anonymous):
+    user = new_user()
+    assert user.get("/api/v1/me").status_code == 200
+    assert admin.patch("/api/v1/users/{}".format(user.user["id"]), {"active": False}).status_code == 200
+    assert user.get("/api/v1/me").status_code == 401
+    response = anonymous.post("/api/v1/auth/login", {"username": user.user["username"], "password": user.password})
+    assert response.status_code == 401
+
+
+def test_malformed_json_and_unknown_fields_are_400(admin):
+    response = admin.request("POST", "/api/v1/departments", data="{not json",
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"error": {"code": "MALFORMED_JSON", "message": "The request body is not valid JSON."}}
+
+    response = admin.post("/api/v1/users", {"username": unique("u"), "password": "password123", "is_root": True})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and error["fields"] == {"is_root": ["Unknown field."]}
+
+    response = admin.post("/api/v1/users", {"username": "x", "password": "short", "roles": ["king"]},
+                          headers={"Accept-Language": "vi"})
+    error = response.json()["error"]
+    assert response.status_code == 400 and error["message"] == "Dữ liệu không hợp lệ."
+    assert set(error["fields"]) == {"username", "password", "roles.0"}
+
+
+def test_lists_are_paginated(admin, new_user):
+    for _ in range(3):
+        new_user()
+    page = admin.get("/api/v1/users", params={"page": 2, "page_size": 2}).json()
+    assert page["page"] == 2 and page["page_size"] == 2 and page["total"] >= 4 and len(page["items"]) == 2
+    assert admin.get("/api/v1/users", params={"page_size": 501}).status_code == 400
+
+
+def test_health_lists_all_six_services(system):
+    response = requests.get(system.base_url + "/health", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "services": {name: "ok" for name in SERVICES}}
+
+
+def test_openapi_is_valid_and_docs_are_served(system):
+    from openapi_spec_validator import validate
+
+    document = requests.get(system.base_url + "/api/v1/openapi.json", timeout=10).json()
+    validate(document)
+    assert {"/api/v1/auth/login", "/api/v1/users/{user_id}", "/api/v1/me"} <= set(document["paths"])
+    page = requests.get(system.base_url + "/docs", timeout=10)
+    assert page.status_code == 200 and "charset=utf-8" in page.headers["Content-Type"]
+    bundle = requests.get(system.base_url + "/docs/static/swagger-ui-bundle.js", timeout=10)
+    assert bundle.status_code == 200 and "charset=utf-8" in bundle.headers["Content-Type"]

@@ -1,0 +1,131 @@
+"""The shared plumbing with real RabbitMQ and PostgreSQL: outbox relay, idempotent consumer, migrations."""
+import importlib
+import time
+
+import pytest
+from nameko.events import event_handler
+from nameko.standalone.events import event_dispatcher
+from sqlalchemy import select, text
+
+from services.core.consumer import first_delivery
+from services.core.db import Database
+from services.core.outbox import OutboxRelay, record_event
+from services.core.plumbing import outbox, plumbing_metadata
+from tests.conftest import SERVICES
+
+pytestmark = pytest.mark.infra
+
+DELIVERIES = []
+
+
+class Producer:
+    """A service whose only job is to relay its outbox (uses the directory test database)."""
+
+    name = "producer"
+    db = Database()
+    relay = OutboxRelay()
+
+
+class Listener:
+    name = "listener"
+    db = Database()
+
+    @event_handler("producer", "thing_happened")
+    def on_thing(self, event):
+        DELIVERIES.append(event["id"])
+        if first_delivery(self.db, "listener.on_thing", event["id"]):
+            self.db.execute(text("UPDATE departments SET name = name || '+' WHERE id = :id"),
+                            {"id": event["data"]["department_id"]})
+        self.db.commit()
+
+
+@pytest.fixture(autouse=True)
+def clear_deliveries():
+    DELIVERIES.clear()
+
+
+@pytest.fixture
+def config(service_config):
+    return service_config("directory")
+
+
+@pytest.fixture
+def session(db_session):
+    return db_session("directory")
+
+
+def department(session, name):
+    department_id = session.scalar(text("INSERT INTO departments (name) VALUES (:n) RETURNING id"), {"n": name})
+    session.commit()
+    return department_id
+
+
+def name_of(session, department_id):
+    session.rollback()  # see committed data
+    return session.scalar(text("SELECT name FROM departments WHERE id = :id"), {"id": department_id})
+
+
+def wait_until(predicate, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_rolled_back_event_is_never_published(container_factory, config, session):
+    container_factory(Listener, config).start()
+    container_factory(Producer, config).start()
+    rolled_back, committed = department(session, "rb"), department(session, "ok")
+
+    record_event(session, "thing_happened", {"department_id": rolled_back})
+    session.rollback()
+    marker = record_event(session, "thing_happened", {"department_id": committed})
+    session.commit()
+
+    assert wait_until(lambda: name_of(session, committed) == "ok+")
+    time.sleep(0.3)  # give a wrongly published event the time to arrive
+    assert name_of(session, rolled_back) == "rb"
+    assert DELIVERIES == [marker]
+    assert session.scalar(select(outbox.c.id).limit(1)) is None
+
+
+def test_committed_events_are_published_exactly_once_with_two_relays(container_factory, config, session):
+    container_factory(Listener, config).start()
+    target = department(session, "two")
+    ids = [record_event(session, "thing_happened", {"department_id": target}) for _ in range(150)]
+    session.commit()
+    # two relays of the same service, racing for the same rows
+    container_factory(Producer, config).start()
+    container_factory(Producer, config).start()
+
+    assert wait_until(lambda: len(DELIVERIES) >= len(ids))
+    time.sleep(0.5)  # a duplicate would arrive now
+    assert sorted(DELIVERIES) == sorted(ids)
+    assert name_of(session, target) == "two" + "+" * len(ids)
+
+
+def test_redelivered_event_is_applied_once(container_factory, config, session):
+    container_factory(Listener, config).start()
+    target = department(session, "redelivered")
+    event = {"id": "8a3f3a0e-0000-4000-8000-000000000001", "type": "thing_happened",
+             "occurred_at": "2026-01-01T00:00:00+00:00", "data": {"department_id": target}}
+    dispatch = event_dispatcher(config)
+    for _ in range(3):  # the broker redelivers, or a relay published twice
+        dispatch("producer", "thing_happened", event)
+
+    assert wait_until(lambda: len(DELIVERIES) == 3)
+    assert name_of(session, target) == "redelivered+"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_models_and_migrations_agree(service, databases):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    metadata = importlib.import_module("services.{}.models".format(service)).Base.metadata
+    with databases.engine(service).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                [metadata, plumbing_metadata])
+    assert diff == []
