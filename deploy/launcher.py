@@ -27,6 +27,8 @@ def say(message):
 
 
 def config_path(service):
+    if service == "gateway":
+        return os.path.join(ROOT, "gateway", "config.yml")
     return os.path.join(ROOT, "services", service, "config.yml")
 
 
@@ -49,7 +51,7 @@ def check():
 def prepare():
     from services.core.manage import main as manage
 
-    if manage(["prepare"] + [config_path(s) for s in SERVICES]) != 0:
+    if manage(["prepare"] + [config_path(s) for s in SERVICES + ("gateway",)]) != 0:
         return False
     say("databases migrated")
     seeded = subprocess.run([PYTHON, "-m", "services.directory.admin", config_path("directory")], cwd=ROOT)
@@ -59,7 +61,7 @@ def prepare():
 def commands():
     for service in SERVICES:
         yield service, [NAMEKO, "run", "--config", config_path(service), "services.{}.service".format(service)]
-    yield "gateway", [NAMEKO, "run", "--config", os.path.join(ROOT, "gateway", "config.yml"), "gateway.service"]
+    yield "gateway", [NAMEKO, "run", "--config", config_path("gateway"), "gateway.service"]
 
 
 def run():

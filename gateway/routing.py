@@ -19,6 +19,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from gateway.errors import ApiError, error_response, json_response
+from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from services.core.schemas import flatten_messages
 
 log = logging.getLogger(__name__)
@@ -125,12 +126,34 @@ def authenticate(request, rpc, tokens):
     return actor
 
 
-def dispatch(router, request, rpc, tokens):
+def dispatch(router, request, rpc, tokens, idempotency=None):
     """Answer one HTTP request under ``/api``."""
     accept_language = request.headers.get("Accept-Language")
     try:
         route, params = router.match(request)
         actor = None if route.public else authenticate(request, rpc, tokens)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None or route.method != "POST" or actor is None or idempotency is None:
+            return _answer(route, params, request, rpc, tokens, actor)
+        replay = idempotency.claim(actor["id"], key, request)
+        if replay is not None:
+            return replay
+        response = error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
+        try:
+            response = _answer(route, params, request, rpc, tokens, actor)
+        finally:
+            idempotency.settle(actor["id"], key, response)
+        return response
+    except ApiError as error:
+        return error_response(error, accept_language)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
+
+
+def _answer(route, params, request, rpc, tokens, actor):
+    """Validate the input, run the route, and turn its result or its error into a response."""
+    try:
         query = None
         if route.query is not None:
             query = _query_dict(route.query, request.args)
@@ -141,10 +164,7 @@ def dispatch(router, request, rpc, tokens):
             _validate(route.body, body, partial=route.partial)
         result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body), **params)
     except ApiError as error:
-        return error_response(error, accept_language)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
+        return error_response(error, request.headers.get("Accept-Language"))
     if isinstance(result, Response):
         return result
     status = route.status

@@ -1,10 +1,12 @@
 import eventlet
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 from nameko.web.handlers import http
 
 from gateway import docs
 from gateway.api import router
 from gateway.errors import ApiError, json_response
+from gateway.idempotency import Idempotency
 from gateway.openapi import build_spec
 from gateway.routing import dispatch
 from gateway.rpc import ServiceRpc
@@ -23,10 +25,15 @@ class GatewayService:
     rpc = ServiceRpc()
     tokens = Tokens()
     config = Config()
+    idempotency = Idempotency()
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        return dispatch(router, request, self.rpc, self.tokens)
+        return dispatch(router, request, self.rpc, self.tokens, self.idempotency)
+
+    @timer(interval=3600)
+    def purge_idempotency_keys(self):
+        self.idempotency.purge_expired()
 
     @http("GET", "/api/v1/openapi.json")
     def openapi(self, request):

@@ -25,6 +25,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
 
 
+def package_dir(service):
+    """Where a service's code, config.yml and migrations live (the gateway has a database too)."""
+    return os.path.join(ROOT, "gateway") if service == "gateway" else os.path.join(ROOT, "services", service)
+
+
 @dataclass
 class Infra:
     amqp_uri: str  # broker URL, default vhost
@@ -151,7 +156,7 @@ class ServiceDatabases:
         if service not in self.ready:
             self.drop(service)
             create_database(self.infra.database_url + "/postgres", self.name(service))
-            upgrade(os.path.join(ROOT, "services", service), self.url(service))
+            upgrade(package_dir(service), self.url(service))
             self.ready.add(service)
         return self.url(service)
 
@@ -205,7 +210,7 @@ def service_config(infra, databases, rabbit_config):
     used = []
 
     def make(service, **overrides):
-        config = load_config(os.path.join(ROOT, "services", service, "config.yml"))
+        config = load_config(os.path.join(package_dir(service), "config.yml"))
         config.pop("LOGGING", None)
         databases.ensure(service)
         used.append(service)

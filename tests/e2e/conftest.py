@@ -127,7 +127,7 @@ def _drop_databases(infra, prefix):
 
     engine = create_engine(infra.database_url + "/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        for service in SERVICES:
+        for service in SERVICES + ("gateway",):
             connection.execute(text('DROP DATABASE IF EXISTS "{}_{}" WITH (FORCE)'.format(prefix, service)))
     engine.dispose()
 

@@ -131,3 +131,19 @@ def test_openapi_is_valid_and_docs_are_served(system):
     assert page.status_code == 200 and "charset=utf-8" in page.headers["Content-Type"]
     bundle = requests.get(system.base_url + "/docs/static/swagger-ui-bundle.js", timeout=10)
     assert bundle.status_code == 200 and "charset=utf-8" in bundle.headers["Content-Type"]
+
+
+def test_idempotency_key_replays_the_first_response(admin):
+    key = unique("key-")
+    body = {"name": unique("Support ")}
+    first = admin.post("/api/v1/departments", body, headers={"Idempotency-Key": key})
+    again = admin.post("/api/v1/departments", body, headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+    named = admin.get("/api/v1/departments", params={"q": body["name"]}).json()
+    assert named["total"] == 1  # created once
+
+    other = admin.post("/api/v1/departments", {"name": unique("Other ")}, headers={"Idempotency-Key": key})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # without a key, the same body is a new request (here: a name conflict)
+    assert admin.post("/api/v1/departments", body).status_code == 409
