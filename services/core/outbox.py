@@ -22,7 +22,7 @@ import logging
 import uuid
 
 import eventlet
-from nameko.amqp.publish import Publisher
+from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX, SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -55,23 +55,34 @@ def record_event(session, event_type, data, actor=None):
     return event_id
 
 
-def relay_batch(connection, publish, batch_size=200):
-    """Publish up to ``batch_size`` pending events; returns how many.
+def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=60):
+    """Publish up to ``batch_size`` pending events; returns how many left the outbox.
 
     Must run inside a transaction on ``connection``: the claimed rows stay
     locked until it commits, and are deleted only if every publish succeeded.
+    ``publish`` returns False when no queue is bound for the event yet (its
+    consumer has not started): such an event stays in the outbox for
+    ``unrouted_grace_seconds`` (services starting together), then is dropped
+    with a warning (nobody subscribes to it).
     """
     rows = connection.execute(
-        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context)
+        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context, outbox.c.created_at)
         .order_by(outbox.c.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    done = []
     for row in rows:
-        publish(row.event_type, row.payload, row.context)
-    if rows:
-        connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
-    return len(rows)
+        if publish(row.event_type, row.payload, row.context):
+            done.append(row.id)
+        elif (now - row.created_at).total_seconds() > unrouted_grace_seconds:
+            log.warning("no consumer for %s event %s after %ss; dropped", row.event_type, row.payload.get("id"),
+                        unrouted_grace_seconds)
+            done.append(row.id)
+    if done:
+        connection.execute(delete(outbox).where(outbox.c.id.in_(done)))
+    return len(done)
 
 
 class OutboxRelay(DependencyProvider):
@@ -84,6 +95,7 @@ class OutboxRelay(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.interval = float(config.get("OUTBOX_POLL_SECONDS", 0.2))
+        self.unrouted_grace = float(config.get("OUTBOX_UNROUTED_GRACE_SECONDS", 60))
         self.engine = make_engine(database_url(config), pool_size=1)
         self.exchange = get_event_exchange(self.container.service_name, config)
         self.publisher = Publisher(
@@ -105,14 +117,19 @@ class OutboxRelay(DependencyProvider):
         self.running = False
 
     def publish(self, event_type, payload, context):
+        """Publish one event; False when no queue is bound for it."""
         headers = {"{}.{}".format(HEADER_PREFIX, key): value for key, value in context.items()}
-        self.publisher.publish(
-            payload, exchange=self.exchange, routing_key=event_type, extra_headers=headers
-        )
+        try:
+            self.publisher.publish(
+                payload, exchange=self.exchange, routing_key=event_type, extra_headers=headers, mandatory=True
+            )
+        except UndeliverableMessage:
+            return False
+        return True
 
     def relay_once(self):
         with self.engine.begin() as connection:
-            return relay_batch(connection, self.publish)
+            return relay_batch(connection, self.publish, unrouted_grace_seconds=self.unrouted_grace)
 
     def run(self):
         while self.running:

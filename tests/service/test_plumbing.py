@@ -1,5 +1,6 @@
 """The shared plumbing with real RabbitMQ and PostgreSQL: outbox relay, idempotent consumer, migrations."""
 import importlib
+import json
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select, text
 
 from services.core.consumer import first_delivery
 from services.core.db import Database
+from services.core.events import DEAD_LETTER_QUEUE, handles
 from services.core.outbox import OutboxRelay, record_event
 from services.core.plumbing import outbox, plumbing_metadata
 from tests.conftest import SERVICES
@@ -39,9 +41,31 @@ class Listener:
         DELIVERIES.append(event["id"])  # counted once its transaction is over
 
 
+FAILURES = {"left": 0}
+
+
+class FlakyListener:
+    """Fails while FAILURES["left"] > 0, then applies the event."""
+
+    name = "flaky"
+    db = Database()
+
+    @handles("producer", "thing_happened")
+    def on_thing(self, event):
+        if FAILURES["left"] > 0:
+            FAILURES["left"] -= 1
+            raise ConnectionError("database away")
+        if first_delivery(self.db, "flaky.on_thing", event["id"]):
+            self.db.execute(text("UPDATE departments SET name = name || '+' WHERE id = :id"),
+                            {"id": event["data"]["department_id"]})
+        self.db.commit()
+        DELIVERIES.append(event["id"])
+
+
 @pytest.fixture(autouse=True)
 def clear_deliveries():
     DELIVERIES.clear()
+    FAILURES["left"] = 0
 
 
 @pytest.fixture
@@ -130,3 +154,52 @@ def test_models_and_migrations_agree(service, databases):
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
                                 [metadata, plumbing_metadata])
     assert diff == []
+
+
+def test_event_recorded_before_its_consumer_starts_is_delivered(container_factory, config, session):
+    container_factory(Producer, config).start()
+    target = department(session, "early")
+    event_id = record_event(session, "thing_happened", {"department_id": target})
+    session.commit()
+    time.sleep(0.5)  # the relay has tried: no queue is bound yet
+    container_factory(Listener, config).start()
+    assert wait_until(lambda: DELIVERIES == [event_id])
+    assert name_of(session, target) == "early+"
+
+
+def test_failing_handler_gets_the_event_again(container_factory, service_config, session):
+    config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=5)
+    container_factory(FlakyListener, config).start()
+    container_factory(Producer, config).start()
+    FAILURES["left"] = 3
+    target = department(session, "flaky")
+    event_id = record_event(session, "thing_happened", {"department_id": target})
+    session.commit()
+    assert wait_until(lambda: DELIVERIES == [event_id])
+    assert name_of(session, target) == "flaky+" and FAILURES["left"] == 0
+
+
+def test_event_that_keeps_failing_ends_in_dead_letters(container_factory, service_config, session, rabbit_config):
+    from kombu import Connection
+
+    config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=3)
+    container_factory(FlakyListener, config).start()
+    container_factory(Producer, config).start()
+    FAILURES["left"] = 1000
+    target = department(session, "poison")
+    event_id = record_event(session, "thing_happened", {"department_id": target})
+    session.commit()
+
+    def dead_letter():
+        with Connection(rabbit_config["AMQP_URI"]) as connection:
+            return connection.default_channel.basic_get(DEAD_LETTER_QUEUE.name, no_ack=True)
+
+    message = None
+    deadline = time.time() + 15
+    while message is None and time.time() < deadline:
+        message = dead_letter()
+        time.sleep(0.1)
+    assert message is not None
+    assert message.headers["x-crm-handler"] == "flaky.on_thing" and message.headers["x-crm-attempts"] == 3
+    assert json.loads(message.body)["id"] == event_id
+    assert FAILURES["left"] == 1000 - 3 and name_of(session, target) == "poison"

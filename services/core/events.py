@@ -1,0 +1,82 @@
+"""Event handlers that never lose an event.
+
+nameko acks an event whose handler raised (``requeue_on_error=False``), and the
+event is gone; with ``requeue_on_error=True`` a poison event loops for ever.
+:func:`handles` is nameko's ``event_handler`` with a bounded retry instead:
+
+- a handler that fails with an unexpected error (database or broker away, a
+  bug) gets the event again after a growing pause (``EVENT_RETRY_SECONDS``,
+  doubled each time), up to ``EVENT_MAX_ATTEMPTS`` deliveries in all;
+- a handler that raises a :class:`DomainError` (the event can never apply), or
+  that used all its attempts, has the event moved to the durable queue
+  ``crm.dead-letters`` (headers say which handler and why), where an operator
+  can read it and publish it again.
+
+Handlers must be idempotent consumers (:mod:`services.core.consumer`), since a
+retried event may have been partly processed before.
+"""
+import logging
+
+import eventlet
+from kombu import Connection, Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import EventHandler
+
+from services.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_EXCHANGE = Exchange("crm.dead-letter", type="topic", durable=True)
+DEAD_LETTER_QUEUE = Queue("crm.dead-letters", exchange=DEAD_LETTER_EXCHANGE, routing_key="#", durable=True)
+
+
+class RetryingEventHandler(EventHandler):
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 5))
+        self.retry_seconds = float(config.get("EVENT_RETRY_SECONDS", 0.5))
+        self.attempts = {}
+        self.dead_letters = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True,
+                                      declare=[DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE])
+        with Connection(config[AMQP_URI_CONFIG_KEY]) as connection:  # exists before anything fails
+            DEAD_LETTER_QUEUE.bind(connection.default_channel).declare()
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        key = _event_key(message)
+        if exc_info is None:
+            self.attempts.pop(key, None)
+            self.queue_consumer.ack_message(message)
+            return
+        error = exc_info[1]
+        attempts = self.attempts[key] = self.attempts.get(key, 0) + 1
+        if isinstance(error, DomainError) or attempts >= self.max_attempts:
+            self.attempts.pop(key, None)
+            self.dead_letter(message, error, attempts)
+            return
+        pause = self.retry_seconds * 2 ** (attempts - 1)
+        log.warning("%s failed on event %s (attempt %s of %s): %r; retrying in %.1fs",
+                    self.method_name, key, attempts, self.max_attempts, error, pause)
+        eventlet.spawn_after(pause, self.queue_consumer.requeue_message, message)
+
+    def dead_letter(self, message, error, attempts):
+        handler = "{}.{}".format(self.container.service_name, self.method_name)
+        log.error("%s gave up on event %s after %s attempt(s): %r; moved to %s",
+                  handler, _event_key(message), attempts, error, DEAD_LETTER_QUEUE.name)
+        headers = dict(message.headers or {})
+        headers.update({"x-crm-handler": handler, "x-crm-error": repr(error)[:1000],
+                        "x-crm-attempts": attempts, "x-crm-source-queue": self.queue.name})
+        self.dead_letters.publish(message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name,
+                                  headers=headers)
+        self.queue_consumer.ack_message(message)
+
+
+def _event_key(message):
+    payload = message.payload
+    if isinstance(payload, dict) and payload.get("id"):
+        return str(payload["id"])
+    return str(message.delivery_tag)
+
+
+handles = RetryingEventHandler.decorator
