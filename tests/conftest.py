@@ -171,6 +171,10 @@ class ServiceDatabases:
         from sqlalchemy import text
 
         with self.engine(service).begin() as connection:
+            # a killed test container may have left a transaction open (and its locks held)
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        with self.engine(service).begin() as connection:
             tables = connection.scalars(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
             )).all()

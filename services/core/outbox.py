@@ -26,7 +26,7 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX, SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from services.core.actor import CONTEXT_KEY
 from services.core.db import database_url, make_engine
@@ -56,17 +56,19 @@ def record_event(session, event_type, data, actor=None):
 
 
 def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=60):
-    """Publish up to ``batch_size`` pending events; returns how many left the outbox.
+    """Publish up to ``batch_size`` due events; returns how many left the outbox.
 
     Must run inside a transaction on ``connection``: the claimed rows stay
-    locked until it commits, and are deleted only if every publish succeeded.
-    ``publish`` returns False when no queue is bound for the event yet (its
-    consumer has not started): such an event stays in the outbox for
-    ``unrouted_grace_seconds`` (services starting together), then is dropped
-    with a warning (nobody subscribes to it).
+    locked until it commits.  ``publish`` returns False when no queue is bound
+    for the event yet (its consumer has not started): such an event is tried
+    again after a growing pause (0.5 s, doubling, at most 10 s), without
+    holding back the events behind it, and is dropped with a warning once it is
+    older than ``unrouted_grace_seconds`` (nobody subscribes to it).
     """
     rows = connection.execute(
-        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context, outbox.c.created_at)
+        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context, outbox.c.created_at,
+               outbox.c.attempts)
+        .where(outbox.c.available_at <= func.now())
         .order_by(outbox.c.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
@@ -80,6 +82,10 @@ def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=60):
             log.warning("no consumer for %s event %s after %ss; dropped", row.event_type, row.payload.get("id"),
                         unrouted_grace_seconds)
             done.append(row.id)
+        else:
+            pause = min(0.5 * 2 ** row.attempts, 10.0)
+            connection.execute(update(outbox).where(outbox.c.id == row.id).values(
+                attempts=outbox.c.attempts + 1, available_at=func.now() + datetime.timedelta(seconds=pause)))
     if done:
         connection.execute(delete(outbox).where(outbox.c.id.in_(done)))
     return len(done)

@@ -3,7 +3,7 @@
 Each service's Alembic migrations create them (``target_metadata`` includes
 ``plumbing_metadata``).
 """
-from sqlalchemy import BigInteger, Column, DateTime, Identity, String, Table, func, text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from services.core.db import make_metadata
@@ -19,6 +19,10 @@ outbox = Table(
     Column("payload", JSONB, nullable=False),
     Column("context", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # an event nobody consumes yet is tried again later, not on every poll
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("available_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_outbox_available_at", "available_at"),
 )
 
 processed_events = Table(

@@ -203,3 +203,27 @@ def test_event_that_keeps_failing_ends_in_dead_letters(container_factory, servic
     assert message.headers["x-crm-handler"] == "flaky.on_thing" and message.headers["x-crm-attempts"] == 3
     assert json.loads(message.body)["id"] == event_id
     assert FAILURES["left"] == 1000 - 3 and name_of(session, target) == "poison"
+
+
+def test_event_without_consumer_does_not_hold_back_the_others(session):
+    from services.core.outbox import relay_batch
+
+    waiting = [record_event(session, "nobody_listens", {}) for _ in range(2)]
+    wanted = record_event(session, "thing_happened", {})
+    session.commit()
+    published = []
+
+    def publish(event_type, payload, context):
+        if event_type == "nobody_listens":
+            return False
+        published.append(payload["id"])
+        return True
+
+    with session.get_bind().connect() as connection:
+        with connection.begin():
+            assert relay_batch(connection, publish, batch_size=2) == 0  # both unroutable: put off
+        with connection.begin():
+            assert relay_batch(connection, publish, batch_size=2) == 1
+        remaining = connection.execute(select(outbox.c.event_id, outbox.c.attempts)).all()
+    assert published == [wanted]
+    assert sorted(remaining) == sorted((event_id, 1) for event_id in waiting)
