@@ -164,7 +164,7 @@ class ServiceDatabases:
         from sqlalchemy import create_engine
 
         if service not in self.engines:
-            self.engines[service] = create_engine(self.ensure(service))
+            self.engines[service] = create_engine(self.ensure(service), pool_pre_ping=True)
         return self.engines[service]
 
     def truncate(self, service):
