@@ -1,11 +1,11 @@
 import eventlet
 from nameko.dependency_providers import Config
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from gateway import docs
 from gateway.api import router
 from gateway.errors import ApiError, json_response
+from gateway.http import http
 from gateway.idempotency import Idempotency
 from gateway.openapi import build_spec
 from gateway.routing import dispatch
