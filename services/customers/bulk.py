@@ -1,0 +1,73 @@
+"""The selection of a bulk action: the given customers the actor may see.
+
+It lives in a temporary table of the call's transaction (dropped at commit or rollback),
+so that the few set-based statements of the action join it instead of re-reading
+100,000 ids.  Customers the actor cannot see are not in it (they do not exist for the
+actor); those the actor sees but may not edit are in it with ``editable`` false, are
+left unchanged and reported as skipped.  The order of the request (which a split
+follows) is kept in Python: the table is filled by one scan, ``id = ANY(ids)``.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, Table, func, insert, select
+
+from services.customers.visibility import among, customers, editable, visible
+
+selection = Table(
+    "bulk_selection",
+    MetaData(),
+    Column("customer_id", Integer, nullable=False),
+    Column("owner_id", Integer, nullable=False),
+    Column("owner_department_id", Integer),
+    Column("editable", Boolean, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+@dataclass
+class Selection:
+    given: list  # the requested ids, each once, in the request's order
+    matched: int
+    skipped_ids: list
+
+    def result(self, changed, **extra):
+        """The answer of a bulk action (``BulkResult``)."""
+        return dict(matched=self.matched, changed=changed, skipped=len(self.skipped_ids),
+                    skipped_ids=self.skipped_ids, **extra)
+
+    def in_order(self, ids):
+        """``ids`` (a subset of the request) in the request's order."""
+        ids = set(ids)
+        return [customer_id for customer_id in self.given if customer_id in ids]
+
+
+def editable_ids():
+    """SQL: the customers of the selection the action changes."""
+    return select(selection.c.customer_id).where(selection.c.editable)
+
+
+def select_customers(session, actor, customer_ids, lock=False):
+    """Fill the selection table for this transaction; ``lock`` locks the customers' rows."""
+    connection = session.connection()
+    selection.create(connection)
+    given = list(dict.fromkeys(customer_ids))
+    query = (
+        select(customers.c.id, customers.c.owner_id, customers.c.owner_department_id, editable(actor))
+        .where(among(given), visible(actor))
+    )
+    if lock:
+        query = query.with_for_update(of=customers)
+    connection.execute(insert(selection).from_select(
+        ["customer_id", "owner_id", "owner_department_id", "editable"], query))
+    matched = connection.scalar(select(func.count()).select_from(selection))
+    result = Selection(given=given, matched=matched, skipped_ids=[])
+    if matched and not actor.is_admin:
+        result.skipped_ids = result.in_order(
+            connection.scalars(select(selection.c.customer_id).where(~selection.c.editable)))
+    return result
+
+
+def editable_in_order(session, selected):
+    """The ids of the selection that the action changes, in the request's order."""
+    return selected.in_order(session.scalars(editable_ids()))

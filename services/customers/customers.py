@@ -1,0 +1,231 @@
+"""Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
+from nameko.exceptions import RemoteError
+from sqlalchemy import delete, exists, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+
+from services.core.actor import require_actor
+from services.core.contracts.customers import Contact as ContactSchema
+from services.core.contracts.customers import Customer as CustomerSchema
+from services.core.contracts.customers import CustomerQuery, CustomerSnapshot
+from services.core.contracts.common import PageQuery
+from services.core.errors import InvalidInput
+from services.core.outbox import record_event
+from services.core.schemas import load, paginate
+from services.customers import bulk, exceptions, groups, rating, sharing
+from services.customers.models import Contact, Customer, customer_shares, group_members
+from services.customers.modes import GROUP_MODES
+from services.customers.visibility import deletable, editable, visible
+
+customer_schema = CustomerSchema()
+contact_schema = ContactSchema()
+snapshot_schema = CustomerSnapshot()
+
+CODE_PREFIX = "KH"
+FIELDS = ("code", "name", "kind", "phone", "email", "address", "source", "note")
+
+
+# -- reading -------------------------------------------------------------------
+
+def group_ids_of(session, customer_ids):
+    """{customer id: [group ids]} for the given customers."""
+    result = {customer_id: [] for customer_id in customer_ids}
+    if customer_ids:
+        rows = session.execute(
+            select(group_members.c.customer_id, group_members.c.group_id)
+            .where(group_members.c.customer_id.in_(list(customer_ids)))
+            .order_by(group_members.c.group_id)
+        )
+        for customer_id, group_id in rows:
+            result[customer_id].append(group_id)
+    return result
+
+
+def dump_customers(session, rows, thresholds=None):
+    group_ids = group_ids_of(session, [row.id for row in rows])
+    thresholds = thresholds or rating.thresholds(session)
+    items = []
+    for row in rows:
+        item = customer_schema.dump(row)
+        item["group_ids"] = group_ids[row.id]
+        item["stars"] = rating.stars(row.score, thresholds)
+        items.append(item)
+    return items
+
+
+def visible_customer(session, actor, customer_id, lock=False):
+    """The customer if the actor may see it, else CUSTOMER_NOT_FOUND (existence is not leaked)."""
+    require_actor(actor)
+    query = select(Customer).where(Customer.id == customer_id, visible(actor))
+    if lock:
+        query = query.with_for_update(of=Customer)
+    customer = session.scalar(query)
+    if customer is None:
+        raise exceptions.CustomerNotFound()
+    return customer
+
+
+def editable_customer(session, actor, customer_id, lock=False):
+    """The customer if the actor may change it: 404 if not visible, 403 if visible only."""
+    customer = visible_customer(session, actor, customer_id, lock=lock)
+    if not _allows(session, editable(actor), customer_id):
+        raise exceptions.CannotEditCustomer()
+    return customer
+
+
+def _allows(session, rule, customer_id):
+    return session.scalar(select(exists().where(Customer.id == customer_id, rule)))
+
+
+def get_customer(session, actor, customer_id):
+    return dump_customers(session, [visible_customer(session, actor, customer_id)])[0]
+
+
+def list_customers(session, actor, query):
+    require_actor(actor)
+    query = load(CustomerQuery(), query)
+    conditions = [visible(actor)]
+    if query.get("q"):
+        pattern = "%{}%".format(query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+        conditions.append(or_(Customer.name.ilike(pattern), Customer.code.ilike(pattern),
+                              Customer.phone.ilike(pattern), Customer.email.ilike(pattern)))
+    if "owner_id" in query:
+        conditions.append(Customer.owner_id == query["owner_id"])
+    if "group_id" in query:
+        conditions.append(Customer.id.in_(
+            select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"])))
+    thresholds = rating.thresholds(session)
+    if query.get("stars"):
+        conditions.append(rating.stars_condition(query["stars"], thresholds))
+    total = session.scalar(select(func.count()).select_from(Customer).where(*conditions))
+    offset = (query["page"] - 1) * query["page_size"]
+    rows = []
+    if offset < total:
+        rows = session.scalars(
+            select(Customer).where(*conditions).order_by(_newest_first(session, offset + query["page_size"], total))
+            .limit(query["page_size"]).offset(offset)
+        ).all()
+    return {"items": dump_customers(session, rows, thresholds), "total": total, "page": query["page"],
+            "page_size": query["page_size"]}
+
+
+# Walking the primary key backwards until a page of matches is found reads about
+# wanted * customers / total rows.  Beyond this many, filter first (score index, owner
+# index, ...) and sort the matches: a rare match must not cost a scan of every customer.
+PK_WALK_LIMIT = 20_000
+
+
+def _newest_first(session, wanted, total):
+    """ORDER BY id DESC, in the form that lets PostgreSQL use the cheaper plan for this page."""
+    customers_count = session.scalar(text("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass"))
+    if wanted * customers_count / total <= PK_WALK_LIMIT:
+        return Customer.id.desc()
+    return (Customer.id + 0).desc()  # not the primary key's order: the planner filters first
+
+
+def snapshot(session, actor, customer_id):
+    """What another service keeps of a visible customer (tickets, messages)."""
+    return snapshot_schema.dump(visible_customer(session, actor, customer_id))
+
+
+def open_ticket(session, tickets, actor, customer_id, ticket):
+    """A ticket from the customer's page: the customer must be visible; tickets gets its snapshot."""
+    customer = snapshot(session, actor, customer_id)
+    session.rollback()  # nothing to keep; do not hold a transaction open during the call
+    try:
+        return tickets.create_ticket(ticket, customer)
+    except RemoteError as exc:
+        raise exceptions.relayed(exc)
+
+
+# -- changing ------------------------------------------------------------------
+
+def create_customer(session, actor, data):
+    require_actor(actor)
+    data = load(customer_schema, data)
+    group_ids = data.pop("group_ids")
+    customer = _insert_with_code(session, actor, data)
+    if group_ids:
+        bulk.select_customers(session, actor, [customer.id])
+        groups.change_groups(session, GROUP_MODES["move"], group_ids)
+        session.refresh(customer)
+    (body,) = dump_customers(session, [customer])
+    record_event(session, "customer_created", body, actor)
+    session.commit()
+    return body
+
+
+def _insert_with_code(session, actor, data):
+    """Insert the customer; a missing code becomes ``KH`` + a number nobody uses yet."""
+    given_code = data.get("code")
+    while True:
+        customer_id = session.scalar(select(func.nextval("customers_id_seq")))
+        code = given_code or "{}{:06d}".format(CODE_PREFIX, customer_id)
+        customer = Customer(id=customer_id, owner_id=actor.id, owner_department_id=actor.department_id,
+                            score=0, **dict(data, code=code))
+        try:
+            with session.begin_nested():
+                session.add(customer)
+                session.flush()
+            return customer
+        except IntegrityError:
+            if given_code:
+                raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
+            # someone chose this generated code by hand: take the next number
+
+
+def update_customer(session, actor, customer_id, data):
+    data = load(customer_schema, data, partial=True)
+    if "code" in data and data["code"] is None:
+        raise InvalidInput(fields={"code": ["A customer keeps a code; give a new one or leave it out."]})
+    customer = editable_customer(session, actor, customer_id, lock=True)
+    changed = [key for key in FIELDS if key in data and getattr(customer, key) != data[key]]
+    for key in changed:
+        setattr(customer, key, data[key])
+    if changed:
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:
+            raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
+    if "group_ids" in data:
+        bulk.select_customers(session, actor, [customer.id])
+        if groups.change_groups(session, GROUP_MODES["move"], data["group_ids"]):
+            changed.append("group_ids")
+    session.refresh(customer)
+    (body,) = dump_customers(session, [customer])
+    if changed:
+        record_event(session, "customer_updated", dict(body, changed=changed), actor)
+    session.commit()
+    return body
+
+
+def delete_customer(session, actor, customer_id):
+    customer = visible_customer(session, actor, customer_id, lock=True)
+    if not _allows(session, deletable(actor), customer_id):
+        raise exceptions.CannotDeleteCustomer()
+    session.execute(delete(Customer).where(Customer.id == customer.id))  # related rows cascade
+    record_event(session, "customer_deleted", {"id": customer.id, "code": customer.code}, actor)
+    session.commit()
+
+
+# -- shares and contacts ---------------------------------------------------------
+
+def list_shares(session, actor, customer_id):
+    customer = visible_customer(session, actor, customer_id)
+    return {"items": sharing.shares_of(session, customer_shares, "customer_id", [customer.id])[customer.id]}
+
+
+def list_contacts(session, actor, customer_id, query):
+    customer = visible_customer(session, actor, customer_id)
+    query = load(PageQuery(), query)
+    statement = select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+    return paginate(session, statement, query["page"], query["page_size"], contact_schema.dump)
+
+
+def create_contact(session, actor, customer_id, data):
+    data = load(contact_schema, data)
+    customer = editable_customer(session, actor, customer_id)
+    contact = Contact(customer_id=customer.id, **data)
+    session.add(contact)
+    session.commit()
+    return contact_schema.dump(contact)

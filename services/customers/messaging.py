@@ -1,0 +1,120 @@
+"""Bulk SMS and email to a selection of customers, or to their contacts.
+
+Only the customers the actor may see are resolved (the others do not exist for
+the actor: they are never counted nor sent to).  Merge fields (``{name}``,
+``{code}``...) are filled per recipient here; the notifications service checks
+the batch (brandname, advertising hours, opt-outs, segments) and gives it an
+id, then the batch is requested through the outbox (``sms_requested`` /
+``email_requested``, in parts of at most :data:`PART_SIZE` recipients) in one
+transaction, so it is requested exactly once.
+"""
+import logging
+import re
+
+from nameko.exceptions import RemoteError
+from sqlalchemy import select
+
+from services.core.actor import require_actor
+from services.core.contracts.notifications import BulkEmail, BulkSms
+from services.core.errors import InvalidInput, RuleViolation
+from services.core.outbox import record_event
+from services.core.schemas import load
+from services.customers import exceptions
+from services.customers.models import Contact
+from services.customers.visibility import customers, ordered_ids, visible, visible_customers
+
+log = logging.getLogger(__name__)
+
+PART_SIZE = 1000
+MERGE_FIELD = re.compile(r"\{(\w+)\}")
+CUSTOMER_FIELDS = ("name", "code", "phone", "email", "address")
+CONTACT_FIELDS = CUSTOMER_FIELDS + ("customer_name", "position")
+
+
+def check_merge_fields(template, allowed, field):
+    unknown = sorted({name for name in MERGE_FIELD.findall(template) if name not in allowed})
+    if unknown:
+        raise InvalidInput(fields={field: ["Unknown merge field(s): {}; use {}.".format(
+            ", ".join("{" + name + "}" for name in unknown), ", ".join("{" + name + "}" for name in allowed))]})
+
+
+def merge(template, values):
+    """``template`` with each ``{field}`` replaced by the recipient's value (empty when missing)."""
+    if template is None:
+        return None
+    return MERGE_FIELD.sub(lambda match: str(values.get(match.group(1)) or ""), template)
+
+
+def customer_recipients(session, actor, customer_ids):
+    rows = visible_customers(session, actor, customer_ids, columns=("id", "code", "name", "phone", "email", "address"))
+    return [dict(row, customer_id=row["id"]) for row in rows]
+
+
+def contact_recipients(session, actor, customer_ids):
+    """The contacts of the visible selected customers (customers in the given order, contacts by id)."""
+    given = ordered_ids(dict.fromkeys(customer_ids))
+    contacts = Contact.__table__
+    rows = session.execute(
+        select(contacts.c.customer_id, contacts.c.name, contacts.c.phone, contacts.c.email, contacts.c.position,
+               customers.c.code, customers.c.name.label("customer_name"), customers.c.address)
+        .join_from(given, customers, customers.c.id == given.c.id)
+        .join(contacts, contacts.c.customer_id == customers.c.id)
+        .where(visible(actor))
+        .order_by(given.c.position, contacts.c.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def _open_and_request(session, notifications, actor, event_type, plan):
+    session.rollback()  # hold no transaction while notifications answers
+    try:
+        answer = notifications.open_batch(plan)
+    except RemoteError as exc:
+        raise exceptions.relayed(exc)
+    recipients = plan["recipients"]
+    parts = max(1, -(-len(recipients) // PART_SIZE))
+    for part in range(parts):
+        record_event(session, event_type, {
+            "batch_id": answer["batch_id"], "part": part + 1, "parts": parts,
+            "recipients": recipients[part * PART_SIZE:(part + 1) * PART_SIZE],
+        }, actor)
+    session.commit()
+    log.info("%s batch %s requested by user %s: %s recipients", event_type, answer["batch_id"], actor.id,
+             answer["recipients"])
+    return answer
+
+
+def bulk_sms(session, notifications, actor, data):
+    """SMS to the selected customers' phones (``to: customers``) or their contacts' phones (``to: contacts``)."""
+    require_actor(actor)
+    data = load(BulkSms(), data)
+    contacts = data["to"] == "contacts"
+    check_merge_fields(data["content"], CONTACT_FIELDS if contacts else CUSTOMER_FIELDS, "content")
+    people = (contact_recipients if contacts else customer_recipients)(session, actor, data["customer_ids"])
+    recipients = [{"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
+                  for person in people if person.get("phone")]
+    if not recipients:
+        raise RuleViolation("None of the selected customers{} has a phone number.".format(
+            "' contacts" if contacts else ""), code="NO_RECIPIENTS")
+    plan = {"channel": "sms", "brandname": data["brandname"], "content": data["content"], "recipients": recipients}
+    answer = _open_and_request(session, notifications, actor, "sms_requested", plan)
+    return {"batch_id": answer["batch_id"], "recipients": answer["recipients"], "segments": answer["segments"],
+            "skipped": answer["skipped"]}
+
+
+def bulk_email(session, notifications, actor, data):
+    """Email (subject, text, optional HTML, merge fields in each) to the selected customers."""
+    require_actor(actor)
+    data = load(BulkEmail(), data)
+    for field in ("subject", "body", "html"):
+        if data.get(field):
+            check_merge_fields(data[field], CUSTOMER_FIELDS, field)
+    people = customer_recipients(session, actor, data["customer_ids"])
+    recipients = [{"to": person["email"], "subject": merge(data["subject"], person), "body": merge(data["body"], person),
+                   "html": merge(data.get("html"), person), "customer_id": person["customer_id"]}
+                  for person in people if person.get("email")]
+    if not recipients:
+        raise RuleViolation("None of the selected customers has an email address.", code="NO_RECIPIENTS")
+    plan = {"channel": "email", "subject": data["subject"], "content": data["body"], "recipients": recipients}
+    answer = _open_and_request(session, notifications, actor, "email_requested", plan)
+    return {"batch_id": answer["batch_id"], "recipients": answer["recipients"], "skipped": answer["skipped"]}

@@ -1,0 +1,103 @@
+"""Who may see and who may edit a customer: the one SQL predicate of SPEC §1.
+
+A customer is visible to its owner, to the users and the members of the departments it
+is shared with, to the managers of its owner's department and to admins.  It is
+editable by the same people, except that a share must have the level ``edit``.
+Every read, list, count and bulk action of this service filters with
+:func:`visible` / :func:`editable`; a customer outside them does not exist for the
+actor (404, never in a list or a bulk result).
+
+Related records (activities, contracts, ...) are visible with their customer, and
+besides to their own owner and to whom they are shared with.
+"""
+from sqlalchemy import any_, exists, func, or_, select, true, union_all
+
+from services.customers.models import Customer, customer_shares
+from services.customers.sql import int_array
+
+customers = Customer.__table__
+
+
+def shared_with(actor, shares, object_column, levels=None):
+    """The ids (``object_column`` of ``shares``) shared with the actor or the actor's department.
+
+    A UNION ALL of one index-only scan per target (an OR of the two would read the table).
+    """
+    targets = [("user", actor.id)] + ([("department", actor.department_id)] if actor.department_id is not None else [])
+    queries = []
+    for kind, target_id in targets:
+        query = select(shares.c[object_column]).where(shares.c.target_kind == kind, shares.c.target_id == target_id)
+        if levels is not None:
+            query = query.where(shares.c.level.in_(levels))
+        queries.append(query)
+    return union_all(*queries) if len(queries) > 1 else queries[0]
+
+
+def _owner_side(actor, customer):
+    """The owner and the managers of the owner's department (cheapest tests first: PostgreSQL
+    evaluates OR arguments in order and stops at the first true one)."""
+    rule = [customer.c.owner_id == actor.id]
+    if actor.managed_department_ids:
+        rule.append(customer.c.owner_department_id.in_(list(actor.managed_department_ids)))
+    return rule
+
+
+def _customer_rule(actor, customer, levels):
+    if actor.is_admin:
+        return true()
+    return or_(*_owner_side(actor, customer),
+               customer.c.id.in_(shared_with(actor, customer_shares, "customer_id", levels)))
+
+
+def visible(actor, customer=customers):
+    """SQL: the actor may see this customer."""
+    return _customer_rule(actor, customer, None)
+
+
+def editable(actor, customer=customers):
+    """SQL: the actor may change this customer (and its related records)."""
+    return _customer_rule(actor, customer, ("edit",))
+
+
+def deletable(actor, customer=customers):
+    """SQL: the actor may delete this customer: owner, manager of the owner's department, admin."""
+    return true() if actor.is_admin else or_(*_owner_side(actor, customer))
+
+
+def related_rule(actor, record, shares, object_column, levels=None):
+    """SQL: the actor may see (levels None) or edit (levels ("edit",)) a related record.
+
+    Through its customer, or as its owner, or through a share of the record itself.
+    """
+    if actor.is_admin:
+        return true()
+    return or_(
+        exists().where(customers.c.id == record.c.customer_id, _customer_rule(actor, customers, levels)),
+        record.c.owner_id == actor.id,
+        record.c.id.in_(shared_with(actor, shares, object_column, levels)),
+    )
+
+
+def ordered_ids(customer_ids):
+    """A FROM clause ``(id, position)`` over the given ids, in their order."""
+    return func.unnest(int_array("customer_ids", customer_ids)).table_valued(
+        "id", with_ordinality="position").render_derived(name="given")
+
+
+def among(customer_ids):
+    """SQL: the customer is one of the given ids (one array parameter, however many ids)."""
+    return customers.c.id == any_(int_array("customer_ids", customer_ids))
+
+
+def visible_customers(session, actor, customer_ids, columns=("id", "code", "name", "phone", "email")):
+    """Rows (dicts of ``columns``) of the customers among ``customer_ids`` that the actor may see,
+    in the given order, each once."""
+    rows = session.execute(select(*[customers.c[name] for name in ("id",) + tuple(columns)])
+                           .where(among(customer_ids), visible(actor)))
+    found = {row[0]: {name: value for name, value in zip(columns, row[1:])} for row in rows}
+    return [found[customer_id] for customer_id in dict.fromkeys(customer_ids) if customer_id in found]
+
+
+def visible_customer_ids(session, actor, customer_ids):
+    """The ids among ``customer_ids`` that the actor may see, in the given order, each once."""
+    return [row["id"] for row in visible_customers(session, actor, customer_ids, columns=("id",))]

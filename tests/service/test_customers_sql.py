@@ -1,0 +1,390 @@
+"""The customers use cases on a real PostgreSQL (the service's migrated test database).
+
+Each use case runs on a fresh session, as a worker would; the directory is a fake.
+"""
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.testing.services import entrypoint_hook, replace_dependencies
+from sqlalchemy import select, text
+
+from services.core.actor import Actor
+from services.core.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from services.customers import customers, exceptions, groups, history, ownership, rating, related, sharing
+from services.customers.models import Activity, Customer, activity_shares, customer_shares, group_members, record_shares
+from services.customers.service import CustomersService
+from services.customers.visibility import visible_customer_ids
+from tests.unit.test_customers_rules import GROUP_CASES, SHARE_CASES
+
+pytestmark = pytest.mark.infra
+
+SALES, SUPPORT = 10, 20
+ADMIN = Actor(id=1, roles=("admin",))
+OWNER = Actor(id=2, department_id=SALES)
+COLLEAGUE = Actor(id=3, department_id=SALES)
+MANAGER = Actor(id=4, department_id=SUPPORT, managed_department_ids=(SALES,))
+OUTSIDER = Actor(id=5, department_id=SUPPORT)
+INACTIVE = 6
+TARGETS = [7, 8, 9]  # in SUPPORT
+
+
+class FakeDirectory:
+    users = {1: (True, None), 2: (True, SALES), 3: (True, SALES), 4: (True, SUPPORT), 5: (True, SUPPORT),
+             INACTIVE: (False, SUPPORT), 7: (True, SUPPORT), 8: (True, SUPPORT), 9: (True, SUPPORT)}
+    departments = (9, SALES, SUPPORT)
+
+    def active_members(self, user_ids=(), department_ids=()):
+        known = [u for u in user_ids if u in self.users]
+        departments = [d for d in department_ids if d in self.departments]
+        return {
+            "users": [{"id": u, "active": self.users[u][0], "department_id": self.users[u][1]} for u in known],
+            "missing_user_ids": [u for u in user_ids if u not in self.users],
+            "missing_department_ids": [d for d in department_ids if d not in self.departments],
+            "department_members": {str(d): sorted(u for u, (active, dept) in self.users.items() if active and dept == d)
+                                   for d in departments},
+        }
+
+
+DIRECTORY = FakeDirectory()
+
+
+@pytest.fixture
+def new_session(db_session):
+    return lambda: db_session("customers")
+
+
+@pytest.fixture
+def run(new_session):
+    """Run a use case as a worker does: on its own session, closed at the end (rolled back unless committed)."""
+    def run(use_case, *args):
+        session = new_session()
+        try:
+            return use_case(session, *args)
+        finally:
+            session.close()
+    return run
+
+
+@pytest.fixture
+def make_customer(run):
+    def make(actor=OWNER, **fields):
+        return run(customers.create_customer, actor, dict({"name": "Customer"}, **fields))["id"]
+    return make
+
+
+def share_table(session, customer_id):
+    rows = session.execute(select(customer_shares).where(customer_shares.c.customer_id == customer_id)).all()
+    return {(row.target_kind, row.target_id): row.level for row in rows}
+
+
+def stored_and_computed_scores(session):
+    stored = dict(session.execute(select(Customer.id, Customer.score)).all())
+    computed = dict(session.execute(rating.computed_scores()).all())
+    return stored, computed
+
+
+# -- the mode tables, through SQL ------------------------------------------------------------
+
+@pytest.mark.parametrize("mode, current, chosen, expected", GROUP_CASES)
+def test_bulk_groups_follow_the_mode_table(new_session, run, make_customer, mode, current, chosen, expected):
+    ids = {}
+    for number in (1, 2, 3):
+        ids[number] = run(groups.create_group, ADMIN, {"name": "G{}".format(number), "points": number})["id"]
+    customer_id = make_customer(group_ids=[ids[n] for n in current])
+    untouched = make_customer(group_ids=[ids[1]])
+    result = run(groups.bulk_groups, OWNER, {
+        "customer_ids": [customer_id], "mode": mode, "group_ids": [ids[n] for n in chosen]})
+    session = new_session()
+    after = set(session.scalars(select(group_members.c.group_id).where(group_members.c.customer_id == customer_id)))
+    assert after == {ids[n] for n in expected}
+    assert result["matched"] == 1 and result["changed"] == (1 if set(expected) != set(current) else 0)
+    groups_of_untouched = session.scalars(select(group_members.c.group_id).where(group_members.c.customer_id == untouched))
+    assert set(groups_of_untouched) == {ids[1]}
+    stored, computed = stored_and_computed_scores(session)
+    assert stored == computed
+    assert stored[customer_id] == sum(expected)  # group n is worth n points
+
+
+@pytest.mark.parametrize("mode, current, chosen, expected", SHARE_CASES)
+def test_bulk_share_follows_the_mode_table(new_session, run, make_customer, mode, current, chosen, expected):
+    customer_id = make_customer()
+    session = new_session()
+    for (kind, target_id), level in current.items():
+        session.execute(customer_shares.insert().values(
+            customer_id=customer_id, target_kind=kind, target_id=target_id, level=level))
+    session.commit()
+    levels = set(chosen.values())
+    result = run(sharing.bulk_share, DIRECTORY, OWNER, {
+        "customer_ids": [customer_id], "mode": mode, "level": levels.pop() if levels else "view",
+        "user_ids": [i for k, i in chosen if k == "user"], "department_ids": [i for k, i in chosen if k == "department"]})
+    assert share_table(new_session(), customer_id) == expected
+    assert result["changed"] == (1 if expected != current else 0)
+
+
+# -- the rating score --------------------------------------------------------------------------
+
+def test_the_score_follows_groups_and_done_activities(new_session, run, make_customer):
+    g10 = run(groups.create_group, ADMIN, {"name": "Ten", "points": 10})["id"]
+    g20 = run(groups.create_group, ADMIN, {"name": "Twenty", "points": 20})["id"]
+    call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 5})["id"]
+    meeting = run(related.create_activity_type, ADMIN, {"name": "Meeting", "points": 8})["id"]
+    customer_id = make_customer(group_ids=[g10, g20])
+    other = make_customer(group_ids=[g20])
+    first = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a", "status": "done"})
+    second = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "b"})
+    run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "done"})
+    assert run(customers.get_customer, OWNER, customer_id)["score"] == 40  # the SPEC example
+
+    steps = [
+        lambda: run(related.update_activity, DIRECTORY, OWNER, first["id"], {"type_id": meeting}),
+        lambda: run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "cancelled"}),
+        lambda: run(related.update_activity_type, ADMIN, meeting, {"points": 11}),
+        lambda: run(groups.update_group, ADMIN, g20, {"points": 25}),
+        lambda: run(groups.bulk_groups, OWNER, {"customer_ids": [other, customer_id], "mode": "remove",
+                                                          "group_ids": [g10]}),
+        lambda: run(groups.delete_group, ADMIN, g20),
+        lambda: run(customers.update_customer, OWNER, other, {"group_ids": [g10]}),
+    ]
+    for step in steps:
+        step()
+        stored, computed = stored_and_computed_scores(new_session())
+        assert stored == computed
+    assert stored == {customer_id: 11, other: 10}
+
+
+def test_thresholds_change_stars_without_touching_customers(new_session, run, make_customer):
+    group = run(groups.create_group, ADMIN, {"name": "G", "points": 40})["id"]
+    customer_id = make_customer(group_ids=[group])
+    before = new_session().scalar(select(Customer.updated_at).where(Customer.id == customer_id))
+    run(rating.set_settings, ADMIN, {"thresholds": [10, 20, 30, 40, 50]})
+    assert run(customers.get_customer, OWNER, customer_id)["stars"] == 4
+    run(rating.set_settings, ADMIN, {"thresholds": [50, 60, 70, 80, 90]})
+    assert run(customers.get_customer, OWNER, customer_id)["stars"] == 0
+    assert new_session().scalar(select(Customer.updated_at).where(Customer.id == customer_id)) == before
+    with pytest.raises(DomainError) as error:
+        run(rating.set_settings, OWNER, {"thresholds": [1, 2, 3, 4, 5]})
+    assert error.value.kind == "forbidden"
+
+
+# -- visibility --------------------------------------------------------------------------------
+
+def test_the_visibility_rule(new_session, run, make_customer):
+    mine = make_customer()
+    shared_with_user = make_customer()
+    shared_with_department = make_customer(actor=ADMIN)  # owned by the admin, no department
+    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [shared_with_user], "mode": "add",
+                                                         "user_ids": [OUTSIDER.id]})
+    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [shared_with_department], "mode": "add",
+                                                         "department_ids": [SUPPORT]})
+    everything = [mine, shared_with_user, shared_with_department, 999999]
+    seen = {actor: set(visible_customer_ids(new_session(), actor, everything))
+            for actor in (ADMIN, OWNER, COLLEAGUE, MANAGER, OUTSIDER)}
+    assert seen[ADMIN] == {mine, shared_with_user, shared_with_department}
+    assert seen[OWNER] == {mine, shared_with_user}
+    assert seen[COLLEAGUE] == set()  # same department, not a manager
+    assert seen[MANAGER] == {mine, shared_with_user, shared_with_department}  # SALES manager + SUPPORT member
+    assert seen[OUTSIDER] == {shared_with_user, shared_with_department}
+    with pytest.raises(exceptions.CustomerNotFound):
+        run(customers.get_customer, COLLEAGUE, mine)
+
+
+# -- ownership transfer ---------------------------------------------------------------------------
+
+def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_records(new_session, run, make_customer):
+    call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 1})["id"]
+    ids = [make_customer() for _ in range(10)]
+    order = ids[::-1]
+    statuses = {}
+    for status in ("not_started", "in_progress", "done", "cancelled"):
+        statuses[status] = run(related.create_activity, DIRECTORY, OWNER, order[0],
+                                                   {"type_id": call, "title": status, "status": status})["id"]
+    contract = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "contract", "title": "c"})["id"]
+    document = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "document", "title": "d"})["id"]
+
+    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {
+        "customer_ids": order, "user_ids": TARGETS, "split_evenly": True,
+        "transfer_activities": ["not_started"], "share_related": ["contracts"]})
+
+    assert result["assignments"] == {"7": order[:4], "8": order[4:7], "9": order[7:]}
+    assert (result["matched"], result["changed"], result["skipped"]) == (10, 10, 0)
+    session = new_session()
+    owners = dict(session.execute(select(Customer.id, Customer.owner_id)).all())
+    departments = set(session.scalars(select(Customer.owner_department_id)))
+    assert [owners[i] for i in order] == [7] * 4 + [8] * 3 + [9] * 3 and departments == {SUPPORT}
+    activity_owners = dict(session.execute(select(Activity.title, Activity.owner_id)).all())
+    assert activity_owners == {"not_started": 7, "in_progress": OWNER.id, "done": OWNER.id, "cancelled": OWNER.id}
+    shared = set(session.execute(select(record_shares.c.record_id, record_shares.c.target_id, record_shares.c.level)))
+    assert shared == {(contract, 7, "edit")}
+    assert document not in {row[0] for row in shared}
+    # the old owner lost them; history and events say who, from whom, to whom
+    assert run(customers.list_customers, OWNER, {})["total"] == 0
+    entries = run(history.list_history, ADMIN, {"customer_id": order[0]})["items"]
+    assert [(e["action"], e["actor_id"], e["from"], e["to"]) for e in entries] == [
+        ("owner_transfer", OWNER.id, {"user_id": OWNER.id, "level": "owner"}, {"user_id": 7, "level": "owner"})]
+    events = session.execute(text("SELECT payload FROM outbox WHERE event_type = 'owner_changed'")).scalars().all()
+    assert sorted((e["data"]["from_owner_id"], e["data"]["to_owner_id"], sorted(e["data"]["customer_ids"]))
+                  for e in events) == [(OWNER.id, 7, sorted(order[:4])), (OWNER.id, 8, sorted(order[4:7])),
+                                       (OWNER.id, 9, sorted(order[7:]))]
+    assert {e["data"]["change_id"] for e in events} == {entries[0]["change_id"]}
+
+
+def test_transfer_to_departments_means_their_active_members(new_session, run, make_customer):
+    ids = [make_customer() for _ in range(5)]
+    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {
+        "customer_ids": ids, "department_ids": [SUPPORT], "split_evenly": True})
+    active_support = [4, 5, 7, 8, 9]  # user 6 is inactive
+    assert result["assignments"] == {str(user): [customer] for user, customer in zip(active_support, ids)}
+
+
+@pytest.mark.parametrize("request_, error", [
+    ({"user_ids": [INACTIVE]}, exceptions.InactiveUser),
+    ({"user_ids": [404404]}, exceptions.UserNotFound),
+    ({"department_ids": [404]}, exceptions.DepartmentNotFound),
+    ({"user_ids": [7, 8]}, exceptions.SplitRequired),
+])
+def test_transfer_refuses_bad_targets_and_changes_nothing(new_session, run, make_customer, request_, error):
+    customer_id = make_customer()
+    with pytest.raises(error):
+        run(ownership.transfer_owner, DIRECTORY, OWNER, dict(request_, customer_ids=[customer_id]))
+    assert new_session().scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == OWNER.id
+    assert run(history.list_history, ADMIN, {})["total"] == 0
+
+
+def test_only_editable_customers_change_and_the_others_are_reported(new_session, run, make_customer):
+    editable = make_customer(actor=ADMIN)
+    view_only = make_customer(actor=ADMIN)
+    hidden = make_customer(actor=ADMIN)
+    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [editable], "mode": "add",
+                                                         "user_ids": [OWNER.id], "level": "edit"})
+    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [view_only], "mode": "add",
+                                                         "user_ids": [OWNER.id], "level": "view"})
+    selection = [hidden, view_only, editable]
+    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {"customer_ids": selection, "user_ids": [7]})
+    assert (result["matched"], result["changed"], result["skipped"], result["skipped_ids"]) == (2, 1, 1, [view_only])
+    assert result["assignments"] == {"7": [editable]}
+    owners = dict(new_session().execute(select(Customer.id, Customer.owner_id)).all())
+    assert owners == {editable: 7, view_only: ADMIN.id, hidden: ADMIN.id}
+    group = run(groups.create_group, ADMIN, {"name": "G", "points": 1})["id"]
+    result = run(groups.bulk_groups, COLLEAGUE, {"customer_ids": selection, "mode": "add", "group_ids": [group]})
+    assert (result["matched"], result["changed"]) == (0, 0)  # sees none of them
+
+
+def test_a_bulk_call_is_all_or_nothing(new_session, run, make_customer, monkeypatch):
+    ids = [make_customer() for _ in range(3)]
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(history, "finish_change", fail)
+    calls = [
+        lambda session: ownership.transfer_owner(session, DIRECTORY, OWNER, {
+            "customer_ids": ids, "user_ids": [7], "transfer_activities": ["not_started"]}),
+        lambda session: sharing.bulk_share(session, DIRECTORY, OWNER, {
+            "customer_ids": ids, "mode": "add", "user_ids": [7], "include": ["activities"]}),
+    ]
+    for call in calls:
+        with pytest.raises(RuntimeError):
+            run(call)
+    session = new_session()
+    assert set(session.scalars(select(Customer.owner_id))) == {OWNER.id}
+    assert session.execute(select(customer_shares)).all() == []
+    assert session.execute(text("SELECT count(*) FROM history_changes")).scalar() == 0
+    assert session.execute(text("SELECT count(*) FROM outbox WHERE event_type = 'owner_changed'")).scalar() == 0
+
+
+def test_sharing_includes_related_records_and_is_recorded(new_session, run, make_customer):
+    call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 1})["id"]
+    customer_id = make_customer()
+    activity = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a"})
+    quote = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "quote", "title": "q"})
+    order = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "order", "title": "o"})
+    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
+                                                         "user_ids": [COLLEAGUE.id], "level": "edit",
+                                                         "include": ["activities", "quotes"]})
+    session = new_session()
+    shared_activities = session.execute(select(activity_shares.c.activity_id, activity_shares.c.level)).all()
+    assert shared_activities == [(activity["id"], "edit")]
+    assert session.execute(select(record_shares.c.record_id)).scalars().all() == [quote["id"]]
+    assert run(related.get_record, COLLEAGUE, order["id"])["shares"] == []  # seen through the customer
+    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "transfer",
+                                                         "department_ids": [SUPPORT], "include": ["quotes"]})
+    entries = run(history.list_history, ADMIN, {"action": "share_transfer"})["items"]
+    assert sorted((e["from"] is None, e["to"] is None) for e in entries) == [(False, True), (True, False)]
+    assert {e["customer_id"] for e in entries} == {customer_id}
+    assert share_table(new_session(), customer_id) == {("department", SUPPORT): "view"}
+    quote_shares = new_session().execute(select(record_shares.c.target_kind, record_shares.c.target_id)).all()
+    assert quote_shares == [("department", SUPPORT)]
+    # the colleague lost the customer but keeps the activity, which is still shared with them
+    assert run(related.get_activity, COLLEAGUE, activity["id"])["shares"] == [
+        {"user_id": COLLEAGUE.id, "level": "edit"}]
+    with pytest.raises(exceptions.RecordNotFound):
+        run(related.get_record, COLLEAGUE, order["id"])
+    with pytest.raises(exceptions.CustomerNotFound):
+        run(customers.get_customer, COLLEAGUE, customer_id)
+
+
+def test_edit_share_lets_update_view_share_does_not(new_session, run, make_customer):
+    customer_id = make_customer()
+    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
+                                                         "user_ids": [OUTSIDER.id], "level": "view"})
+    with pytest.raises(exceptions.CannotEditCustomer):
+        run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})
+    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
+                                                         "user_ids": [OUTSIDER.id], "level": "edit"})
+    assert run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})["name"] == "Renamed"
+    events = new_session().execute(text("SELECT event_type, payload, context FROM outbox ORDER BY id")).all()
+    assert [event.event_type for event in events] == ["customer_created", "customer_updated"]
+    updated = events[1]
+    assert (updated.payload["data"]["id"], updated.payload["data"]["changed"]) == (customer_id, ["name"])
+    assert updated.context["actor"]["id"] == OUTSIDER.id  # the actor travels with the event
+    with pytest.raises(exceptions.CannotDeleteCustomer):
+        run(customers.delete_customer, OUTSIDER, customer_id)
+
+
+def test_codes_are_generated_and_unique(new_session, run, make_customer):
+    first = run(customers.get_customer, OWNER, make_customer())
+    assert first["code"] == "KH{:06d}".format(first["id"])
+    taken = "KH{:06d}".format(first["id"] + 1)  # the number the next generated code would use
+    make_customer(code=taken)
+    generated = run(customers.get_customer, OWNER, make_customer())
+    assert generated["code"] not in (taken, first["code"])
+    with pytest.raises(exceptions.CustomerCodeTaken):
+        make_customer(code=taken)
+
+
+# -- the service over RabbitMQ -------------------------------------------------------------------
+
+def test_open_ticket_checks_visibility_and_sends_the_snapshot(container_factory, service_config, make_customer):
+    container = container_factory(CustomersService, service_config("customers"))
+    tickets, directory = replace_dependencies(container, "tickets", "directory")
+    container.start()
+    customer_id = make_customer(phone="0901234567", email="an@example.com", code="AP01", name="An Phát")
+    tickets.create_ticket.return_value = {"id": 77, "title": "Broken"}
+    with entrypoint_hook(container, "open_ticket", context_data={"actor": OWNER.to_context()}) as open_ticket:
+        assert open_ticket(customer_id, {"title": "Broken"}) == {"id": 77, "title": "Broken"}
+    tickets.create_ticket.assert_called_once_with({"title": "Broken"}, {
+        "id": customer_id, "code": "AP01", "name": "An Phát", "phone": "0901234567", "email": "an@example.com"})
+    with entrypoint_hook(container, "open_ticket", context_data={"actor": OUTSIDER.to_context()}) as open_ticket:
+        with pytest.raises(exceptions.CustomerNotFound):
+            open_ticket(customer_id, {"title": "Broken"})
+    assert tickets.create_ticket.call_count == 1
+    refusal = NotFound("No such type.", code="TICKET_TYPE_NOT_FOUND")
+    tickets.create_ticket.side_effect = RemoteError("TicketTypeNotFound", str(refusal))
+    with entrypoint_hook(container, "open_ticket", context_data={"actor": OWNER.to_context()}) as open_ticket:
+        with pytest.raises(NotFound) as error:
+            open_ticket(customer_id, {"title": "Broken"})
+    assert error.value.code == "TICKET_TYPE_NOT_FOUND"
+
+
+def test_bulk_share_asks_the_directory_over_rpc(container_factory, service_config, make_customer):
+    container = container_factory(CustomersService, service_config("customers"))
+    directory = replace_dependencies(container, "directory")
+    directory.active_members.side_effect = DIRECTORY.active_members
+    container.start()
+    customer_id = make_customer()
+    with entrypoint_hook(container, "bulk_share", context_data={"actor": OWNER.to_context()}) as bulk_share:
+        with pytest.raises(RuleViolation):
+            bulk_share({"customer_ids": [customer_id], "mode": "add", "user_ids": [INACTIVE]})
+        with pytest.raises(InvalidInput):
+            bulk_share({"customer_ids": [customer_id], "mode": "share", "user_ids": [3]})
+        assert bulk_share({"customer_ids": [customer_id], "mode": "add", "user_ids": [3]})["changed"] == 1
+    directory.active_members.assert_called_with(user_ids=[3], department_ids=[])
