@@ -1,17 +1,134 @@
-from nameko.rpc import rpc
+import logging
+
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from services.core.actor import CurrentActor
+from services.core.consumer import first_delivery
 from services.core.db import Database
+from services.core.errors import EXPECTED
+from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.tickets import dispatcher, kpi, support_groups, tickets
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 5
 
 
 class TicketsService:
+    """Ticket types, support groups, tickets, the dispatcher and KPI."""
+
     name = "tickets"
 
     db = Database()
     actor = CurrentActor()
     outbox = OutboxRelay()
+    directory = RpcProxy("directory")
 
     @rpc
     def ping(self):
         return "pong"
+
+    # -- ticket types and support groups --------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ticket_types(self, query=None):
+        return support_groups.list_ticket_types(self.db, self.actor, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_ticket_type(self, data):
+        return support_groups.create_ticket_type(self.db, self.actor, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_support_groups(self, query=None):
+        return support_groups.list_groups(self.db, self.actor, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_support_group(self, group_id):
+        return support_groups.get_group(self.db, self.actor, group_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_support_group(self, data):
+        return support_groups.create_group(self.db, self.directory, self.actor, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_support_group(self, group_id, data):
+        return support_groups.update_group(self.db, self.directory, self.actor, group_id, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_member_availability(self, group_id, user_id, data):
+        return support_groups.set_availability(self.db, self.actor, group_id, user_id, data)
+
+    # -- tickets ------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_ticket(self, ticket, customer=None):
+        return tickets.create_ticket(self.db, self.actor, ticket, customer)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_tickets(self, query=None):
+        return tickets.list_tickets(self.db, self.actor, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_ticket(self, ticket_id):
+        return tickets.get_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_ticket(self, ticket_id, data, customer=None):
+        return tickets.update_ticket(self.db, self.actor, ticket_id, data, customer)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ticket_history(self, ticket_id):
+        return tickets.ticket_history(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def accept_ticket(self, ticket_id):
+        return tickets.accept_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_ticket(self, ticket_id):
+        return tickets.start_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def hold_ticket(self, ticket_id):
+        return tickets.hold_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def complete_ticket(self, ticket_id):
+        return tickets.complete_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_ticket(self, ticket_id):
+        return tickets.cancel_ticket(self.db, self.actor, ticket_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def transfer_ticket(self, ticket_id, data):
+        return tickets.transfer_ticket(self.db, self.actor, ticket_id, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def employee_kpi(self, query=None):
+        return kpi.employee_kpi(self.db, self.directory, self.actor, query)
+
+    # -- the dispatcher -------------------------------------------------------------
+
+    @handles("tickets", "ticket_created")
+    @handles("tickets", "ticket_updated")
+    @handles("tickets", "ticket_completed")
+    @handles("tickets", "ticket_cancelled")
+    @handles("tickets", "ticket_held")
+    @handles("tickets", "ticket_transferred")
+    @handles("tickets", "member_availability_changed")
+    @handles("tickets", "support_group_changed")
+    def dispatch(self, event):
+        """Give the event's group's waiting tickets to its free members."""
+        if not first_delivery(self.db, "tickets.dispatch", event["id"]):
+            self.db.rollback()
+            return
+        # the delivery record commits with the dispatch; a failed run is caught by the sweep
+        dispatcher.dispatch_group_retrying(self.db, event["data"]["group_id"])
+
+    @timer(interval=SWEEP_SECONDS)
+    def sweep(self):
+        """Safety net: dispatch every group with waiting tickets, in case an event was lost."""
+        dispatcher.sweep(self.db)

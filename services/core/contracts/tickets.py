@@ -1,0 +1,167 @@
+"""Contracts of the tickets service: ticket types, support groups, tickets, history, KPI."""
+import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.core.contracts.common import PageQuery, id_list
+
+STATUSES = ("unassigned", "assigned", "in_progress", "on_hold", "done", "cancelled")
+POSITIVE_ID = validate.Range(min=1)
+
+
+class TicketType(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    group_id = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TicketTypeQuery(PageQuery):
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class GroupMember(Schema):
+    user_id = fields.Integer(required=True, validate=POSITIVE_ID)
+    priority = fields.Integer(load_default=0, validate=validate.Range(min=-1000, max=1000))
+    capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    available = fields.Boolean(dump_only=True)
+    open_tickets = fields.Integer(dump_only=True)
+
+
+class SupportGroup(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    ticket_type_ids = id_list(load_default=list)
+    members = fields.List(fields.Nested(GroupMember), load_default=list)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates_schema
+    def members_once(self, data, **kwargs):
+        user_ids = [member["user_id"] for member in data.get("members") or []]
+        if len(user_ids) != len(set(user_ids)):
+            raise ValidationError("A user can be a member only once.", "members")
+
+
+class SupportGroupQuery(PageQuery):
+    q = fields.String(validate=validate.Length(max=200))
+    user_id = fields.Integer(validate=POSITIVE_ID)
+
+
+class Availability(Schema):
+    available = fields.Boolean(required=True)
+
+
+class CustomerSnapshot(Schema):
+    """What the customers service tells tickets about a customer (visible to the creator)."""
+    id = fields.Integer(required=True, validate=POSITIVE_ID)
+    code = fields.String(allow_none=True, load_default=None)
+    name = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+
+
+class Ticket(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    content = fields.String(load_default="", validate=validate.Length(max=20000))
+    type_id = fields.Integer(required=True, validate=POSITIVE_ID)
+    deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.timezone.utc)
+    customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
+    customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
+    status = fields.String(dump_only=True)
+    assignee_id = fields.Integer(dump_only=True, allow_none=True)
+    group_id = fields.Integer(dump_only=True)
+    creator_id = fields.Integer(dump_only=True)
+    assigned_at = fields.DateTime(dump_only=True, allow_none=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    completed_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class CustomerTicket(Ticket):
+    """A ticket opened from a customer's page: the customer comes from the path."""
+
+    class Meta:
+        exclude = ("customer_id",)
+
+
+class TicketQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    assignee_id = fields.Integer(validate=POSITIVE_ID)
+    group_id = fields.Integer(validate=POSITIVE_ID)
+    customer_id = fields.Integer(validate=POSITIVE_ID)
+    type_id = fields.Integer(validate=POSITIVE_ID)
+
+
+class Transfer(Schema):
+    user_id = fields.Integer(required=True, validate=POSITIVE_ID)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TicketHistoryEntry(Schema):
+    id = fields.Integer()
+    ticket_id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    from_assignee_id = fields.Integer(allow_none=True)
+    to_assignee_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    changes = fields.Dict(allow_none=True)
+
+
+class TicketHistory(Schema):
+    items = fields.List(fields.Nested(TicketHistoryEntry), required=True)
+
+
+class Moment(fields.Field):
+    """An ISO 8601 date-time, or a date (midnight UTC); naive values are UTC."""
+
+    default_error_messages = {"invalid": "Not a date or date-time (ISO 8601)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime.datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                raise self.make_error("invalid")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return moment
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat()
+
+
+class KpiQuery(Schema):
+    start = Moment(data_key="from", required=True, metadata={
+        "type": "string", "description": "Start of the period, included: a date (midnight UTC) or an ISO date-time."})
+    end = Moment(data_key="to", required=True, metadata={
+        "type": "string", "description": "End of the period, excluded: a date (midnight UTC) or an ISO date-time."})
+    user_id = id_list()
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError("Must be after 'from'.", "to")
+
+
+class KpiRow(Schema):
+    user_id = fields.Integer(required=True)
+    received = fields.Integer(required=True)
+    completed = fields.Integer(required=True)
+    completed_on_time = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    avg_hours_to_complete = fields.Float(allow_none=True, required=True)
+
+
+class Kpi(Schema):
+    start = fields.String(data_key="from")
+    end = fields.String(data_key="to")
+    items = fields.List(fields.Nested(KpiRow), required=True)

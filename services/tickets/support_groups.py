@@ -1,0 +1,204 @@
+"""Use cases of ticket types and support groups (admins manage them)."""
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from services.core.actor import require_actor
+from services.core.contracts.tickets import Availability, SupportGroup as SupportGroupSchema
+from services.core.contracts.tickets import SupportGroupQuery, TicketType as TicketTypeSchema, TicketTypeQuery
+from services.core.outbox import record_event
+from services.core.schemas import load, paginate
+from services.tickets import exceptions
+from services.tickets.assignment import lock_group, open_tickets_by_member
+from services.tickets.models import GroupMember, SupportGroup, TicketType
+
+log = logging.getLogger(__name__)
+
+ticket_type_schema = TicketTypeSchema()
+group_schema = SupportGroupSchema()
+members_schema = SupportGroupSchema(only=("members",))
+
+
+def require_admin(actor):
+    require_actor(actor)
+    if not actor.is_admin:
+        raise exceptions.NotAdmin()
+
+
+def _flush_unique(session, error):
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise error() from exc
+
+
+# -- ticket types -------------------------------------------------------------
+
+def list_ticket_types(session, actor, query):
+    require_actor(actor)
+    query = load(TicketTypeQuery(), query)
+    statement = select(TicketType).order_by(TicketType.id)
+    if query.get("q"):
+        statement = statement.where(func.lower(TicketType.name).like("%{}%".format(query["q"].lower())))
+    return paginate(session, statement, query["page"], query["page_size"], ticket_type_schema.dump)
+
+
+def create_ticket_type(session, actor, data):
+    require_admin(actor)
+    data = load(ticket_type_schema, data)
+    ticket_type = TicketType(name=data["name"].strip())
+    session.add(ticket_type)
+    _flush_unique(session, exceptions.TicketTypeNameTaken)
+    session.commit()
+    return ticket_type_schema.dump(ticket_type)
+
+
+# -- support groups -------------------------------------------------------------
+
+def dump_group(session, group):
+    data = group_schema.dump(group)
+    counts = open_tickets_by_member(session, group.id)
+    for member, row in zip(data["members"], group.members):
+        member["available"] = row.available
+        member["open_tickets"] = counts.get(row.user_id, 0)
+    return data
+
+
+def _group(session, group_id):
+    group = session.get(SupportGroup, group_id)
+    if group is None:
+        raise exceptions.SupportGroupNotFound()
+    return group
+
+
+def list_groups(session, actor, query):
+    require_actor(actor)
+    query = load(SupportGroupQuery(), query)
+    statement = select(SupportGroup).order_by(SupportGroup.id)
+    if query.get("q"):
+        statement = statement.where(func.lower(SupportGroup.name).like("%{}%".format(query["q"].lower())))
+    if "user_id" in query:
+        statement = statement.where(SupportGroup.members.any(GroupMember.user_id == query["user_id"]))
+    return paginate(session, statement, query["page"], query["page_size"], lambda g: dump_group(session, g))
+
+
+def get_group(session, actor, group_id):
+    require_actor(actor)
+    return dump_group(session, _group(session, group_id))
+
+
+def _check_users(directory, members):
+    """Members must be existing, active directory users."""
+    user_ids = sorted({member["user_id"] for member in members})
+    if not user_ids:
+        return
+    found = directory.active_members(user_ids, [])
+    active = {user["id"] for user in found["users"] if user["active"]}
+    refused = [user_id for user_id in user_ids if user_id not in active]
+    if refused:
+        raise exceptions.InvalidMembers(fields={"members": [
+            "No such active user: {}.".format(", ".join(str(user_id) for user_id in refused))]})
+
+
+def _ticket_types(session, type_ids, group_id=None):
+    type_ids = sorted(set(type_ids))
+    types = session.scalars(select(TicketType).where(TicketType.id.in_(type_ids)).with_for_update()).all() \
+        if type_ids else []
+    missing = set(type_ids) - {t.id for t in types}
+    if missing:
+        raise exceptions.TicketTypeNotFound(fields={"ticket_type_ids": [
+            "No such ticket type: {}.".format(", ".join(str(i) for i in sorted(missing)))]})
+    taken = [t.id for t in types if t.group_id is not None and t.group_id != group_id]
+    if taken:
+        raise exceptions.TicketTypeOwned(fields={"ticket_type_ids": [
+            "Already in another support group: {}.".format(", ".join(str(i) for i in taken))]})
+    return list(types)
+
+
+def _group_changed(session, actor, group, frees_members):
+    record_event(session, "support_group_changed", {"group_id": group.id, "frees_members": frees_members}, actor)
+
+
+def create_group(session, directory, actor, data):
+    require_admin(actor)
+    data = load(group_schema, data)
+    _check_users(directory, data["members"])
+    group = SupportGroup(name=data["name"].strip())
+    session.add(group)
+    _flush_unique(session, exceptions.SupportGroupNameTaken)
+    for ticket_type in _ticket_types(session, data["ticket_type_ids"], group.id):
+        ticket_type.group_id = group.id
+    for member in data["members"]:
+        session.add(GroupMember(group_id=group.id, user_id=member["user_id"], priority=member["priority"],
+                                capacity=member["capacity"], available=True))
+    session.flush()
+    _group_changed(session, actor, group, bool(data["members"]))
+    session.commit()
+    session.refresh(group)
+    log.info("support group %s %r created by %s", group.id, group.name, actor.id)
+    return dump_group(session, group)
+
+
+def update_group(session, directory, actor, group_id, data):
+    """Rename, set the owned ticket types, and/or replace the members (availability of those kept is kept)."""
+    require_admin(actor)
+    raw, data = data, load(group_schema, data, partial=True)
+    if "members" in data:
+        # each member is complete (user_id required, defaults applied) even in a partial update
+        data["members"] = load(members_schema, {"members": raw["members"]})["members"]
+        _check_users(directory, data["members"])
+    lock_group(session, group_id)
+    group = _group(session, group_id)
+    frees_members = False
+    if "name" in data:
+        group.name = data["name"].strip()
+        _flush_unique(session, exceptions.SupportGroupNameTaken)
+    if "ticket_type_ids" in data:
+        wanted = _ticket_types(session, data["ticket_type_ids"], group.id)
+        for ticket_type in group.ticket_types:
+            if ticket_type not in wanted:
+                ticket_type.group_id = None
+        for ticket_type in wanted:
+            ticket_type.group_id = group.id
+    if "members" in data:
+        current = {member.user_id: member for member in group.members}
+        kept = []
+        for member in data["members"]:
+            row = current.get(member["user_id"])
+            if row is None:
+                row = GroupMember(group_id=group.id, user_id=member["user_id"], available=True)
+                frees_members = True
+            elif member["capacity"] > row.capacity:
+                frees_members = True
+            row.priority, row.capacity = member["priority"], member["capacity"]
+            kept.append(row)
+        group.members = kept
+    session.flush()
+    _group_changed(session, actor, group, frees_members)
+    session.commit()
+    session.refresh(group)
+    return dump_group(session, group)
+
+
+def set_availability(session, actor, group_id, user_id, data):
+    """A member marks themself away or back (an admin may do it for anyone)."""
+    require_actor(actor)
+    data = load(Availability(), data)
+    if not actor.is_admin and actor.id != user_id:
+        raise exceptions.NotGroupMember("Only the member themself or an admin can change their availability.",
+                                        code="NOT_THE_MEMBER")
+    lock_group(session, group_id)
+    _group(session, group_id)
+    member = session.get(GroupMember, (group_id, user_id))
+    if member is None:
+        raise exceptions.MemberNotFound()
+    changed = member.available != data["available"]
+    member.available = data["available"]
+    if changed:
+        record_event(session, "member_availability_changed",
+                     {"group_id": group_id, "user_id": user_id, "available": member.available}, actor)
+    session.commit()
+    log.info("member %s of group %s is now %s", user_id, group_id, "available" if member.available else "away")
+    return {"group_id": group_id, "user_id": user_id, "available": member.available}

@@ -1,0 +1,394 @@
+"""The tickets service with real RabbitMQ and PostgreSQL: customer path, dispatcher safety net,
+KPI of a scripted week, and three instances dispatching a burst side by side."""
+import datetime
+import time
+
+import eventlet
+import pytest
+from nameko.events import event_handler
+from nameko.exceptions import RemoteError
+from nameko.rpc import RpcProxy, rpc
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import func, select, text
+
+from services.core.actor import Actor
+from services.core.errors import NotFound
+from services.tickets.models import OPEN_STATUSES, GroupMember, Ticket, TicketHistory
+from services.tickets.service import TicketsService
+
+pytestmark = pytest.mark.infra
+
+ADMIN = Actor(id=1, username="admin", roles=("admin",)).to_context()
+STAFF = Actor(id=501, username="staff").to_context()
+UNKNOWN_USER = 999999
+DEPARTMENTS = {7: [21, 22]}  # department 7: employees 21 and 22
+HIDDEN_CUSTOMER = 404
+
+
+class FakeDirectory:
+    """Every user id is an active user except UNKNOWN_USER."""
+
+    name = "directory"
+
+    @rpc
+    def active_members(self, user_ids=(), department_ids=()):
+        users = [{"id": i, "active": True, "department_id": None} for i in user_ids if i != UNKNOWN_USER]
+        return {"users": users, "missing_user_ids": [i for i in user_ids if i == UNKNOWN_USER],
+                "missing_department_ids": [], "department_members": {str(d): DEPARTMENTS.get(d, [])
+                                                                     for d in department_ids}}
+
+
+class FakeCustomers:
+    """The customers side of the contract: check visibility, add the snapshot, call tickets."""
+
+    name = "customers"
+    tickets = RpcProxy("tickets")
+
+    @rpc(expected_exceptions=(NotFound,))
+    def open_ticket(self, customer_id, ticket):
+        if customer_id == HIDDEN_CUSTOMER:
+            raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
+        snapshot = {"id": customer_id, "code": "KH{:05d}".format(customer_id), "name": "Công ty An Phát",
+                    "phone": "0901234567", "email": "an@example.com"}
+        return self.tickets.create_ticket(ticket, snapshot)
+
+
+ASSIGNED_EVENTS = []
+
+
+class FakeNotifications:
+    """Subscribes to ticket_assigned as the notifications service does."""
+
+    name = "notifications"
+
+    @event_handler("tickets", "ticket_assigned")
+    def on_ticket_assigned(self, event):
+        ASSIGNED_EVENTS.append((event["data"]["id"], event["data"]["assignee_id"]))
+
+
+@pytest.fixture(autouse=True)
+def clear_events():
+    ASSIGNED_EVENTS.clear()
+
+
+def wait_until(predicate, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        eventlet.sleep(0.1)
+    return False
+
+
+# ``config`` (and ``service_config``) before the containers in every signature: fixtures are torn
+# down in reverse, so the containers stop before their database is emptied.
+@pytest.fixture
+def config(service_config):
+    return service_config("tickets")
+
+
+@pytest.fixture
+def session(config, db_session):
+    """After ``config``: closed (its transaction ended) before the test database is emptied."""
+    return db_session("tickets")
+
+
+@pytest.fixture
+def start(container_factory):
+    """``start(cls, config)``: a running container; tickets instances are stopped gracefully after the test.
+
+    container_factory only kills containers; a killed worker can leave a transaction
+    behind that deadlocks with the truncation of the test database.
+    """
+    started = []
+
+    def run(cls, config):
+        container = container_factory(cls, config)
+        container.start()
+        started.append(container)
+        return container
+
+    yield run
+    stopping = [eventlet.spawn(container.stop) for container in started if container.service_cls is TicketsService]
+    for thread in stopping:
+        thread.wait()
+
+
+@pytest.fixture
+def tickets(config, start):
+    start(FakeDirectory, config)
+    start(FakeNotifications, config)
+    return start(TicketsService, config)
+
+
+def call(container, method, *args, actor=ADMIN):
+    with entrypoint_hook(container, method, context_data={"actor": actor}) as hook:
+        return hook(*args)
+
+
+def setup_group(container, members, name="Support"):
+    ticket_type = call(container, "create_ticket_type", {"name": name + " type"})
+    group = call(container, "create_support_group", {
+        "name": name, "ticket_type_ids": [ticket_type["id"]],
+        "members": [{"user_id": u, "priority": p, "capacity": c} for u, p, c in members]})
+    return ticket_type, group
+
+
+def test_customer_path_keeps_the_snapshot_and_hides_unseen_customers(config, start, tickets):
+    ticket_type, _ = setup_group(tickets, [(11, 1, 1)])
+    customers = start(FakeCustomers, config)
+    body = {"title": "Máy in hỏng", "type_id": ticket_type["id"]}
+    created = call(customers, "open_ticket", 7, body, actor=STAFF)
+    assert created["customer_id"] == 7
+    assert created["customer"]["code"] == "KH00007" and created["customer"]["name"] == "Công ty An Phát"
+    assert created["creator_id"] == STAFF["id"]
+    with pytest.raises(NotFound):
+        call(customers, "open_ticket", HIDDEN_CUSTOMER, body, actor=STAFF)
+    # a customer id without the customers service's snapshot is refused by tickets itself
+    from services.tickets.exceptions import CustomerNotChecked
+    with pytest.raises(CustomerNotChecked):
+        call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
+
+
+def test_members_must_be_active_users_and_only_admins_manage_groups(tickets):
+    from services.tickets.exceptions import InvalidMembers, NotAdmin, TicketTypeOwned
+    with pytest.raises(InvalidMembers):
+        call(tickets, "create_support_group", {"name": "G", "members": [{"user_id": UNKNOWN_USER, "priority": 1}]})
+    with pytest.raises(NotAdmin):
+        call(tickets, "create_support_group", {"name": "G"}, actor=STAFF)
+    ticket_type, group = setup_group(tickets, [(11, 1, 1)])
+    with pytest.raises(TicketTypeOwned):
+        call(tickets, "create_support_group", {"name": "Other", "ticket_type_ids": [ticket_type["id"]]})
+    assert group["members"] == [{"user_id": 11, "priority": 1, "capacity": 1, "available": True, "open_tickets": 0}]
+
+
+def test_replacing_members_keeps_availability_and_dispatches_to_new_room(tickets):
+    ticket_type, group = setup_group(tickets, [(11, 2, 1), (12, 1, 1)])
+    call(tickets, "set_member_availability", group["id"], 12, {"available": False}, actor=Actor(id=12).to_context())
+    members = [{"user_id": 12, "priority": 5, "capacity": 2}, {"user_id": 13, "priority": 1}]
+    updated = call(tickets, "update_support_group", group["id"], {"members": members, "name": "Renamed"})
+    assert updated["name"] == "Renamed"
+    assert [(m["user_id"], m["priority"], m["capacity"], m["available"]) for m in updated["members"]] == [
+        (12, 5, 2, False), (13, 1, 1, True)]
+    assert call(tickets, "get_support_group", group["id"]) == updated
+
+
+def test_changing_the_type_of_a_waiting_ticket_moves_it_to_the_other_group(config, session, tickets):
+    empty_type, empty_group = setup_group(tickets, [], name="Nobody")
+    busy_type, busy_group = setup_group(tickets, [(11, 1, 1)], name="Somebody")
+    creator = Actor(id=40).to_context()
+    ticket = call(tickets, "create_ticket", {"title": "wrong desk", "type_id": empty_type["id"]}, actor=creator)
+    assert (ticket["group_id"], ticket["status"]) == (empty_group["id"], "unassigned")
+    from services.tickets.exceptions import TicketNotFound
+    with pytest.raises(TicketNotFound):  # 11 is no member of the ticket's group: cannot even see it
+        call(tickets, "update_ticket", ticket["id"], {"title": "mine now"}, actor=Actor(id=11).to_context())
+    moved = call(tickets, "update_ticket", ticket["id"], {"type_id": busy_type["id"]}, actor=creator)
+    assert moved["group_id"] == busy_group["id"]
+
+    def assigned():
+        session.rollback()
+        return session.get(Ticket, ticket["id"], populate_existing=True).assignee_id == 11
+
+    assert wait_until(assigned)
+    history = call(tickets, "ticket_history", ticket["id"], actor=creator)["items"]
+    assert [h["action"] for h in history] == ["created", "edited", "assigned"]
+    assert history[1]["changes"] == {"type_id": {"from": empty_type["id"], "to": busy_type["id"]}}
+    from services.tickets.exceptions import TicketNotEditable
+    with pytest.raises(TicketNotEditable):
+        call(tickets, "update_ticket", ticket["id"], {"title": "too late"}, actor=creator)
+
+
+def test_sweep_assigns_a_ticket_whose_event_was_lost(session, tickets):
+    ticket_type, group = setup_group(tickets, [(11, 1, 1)])
+
+    def group_event_handled():
+        session.rollback()
+        return (session.scalar(text("SELECT count(*) FROM outbox")) == 0
+                and session.scalar(text("SELECT count(*) FROM processed_events")) == 1)
+
+    assert wait_until(group_event_handled)
+    # a waiting ticket written without any event: only the periodic sweep can find it
+    ticket_id = session.scalar(text(
+        "INSERT INTO tickets (title, content, type_id, group_id, creator_id, status) "
+        "VALUES ('lost', '', :type_id, :group_id, 1, 'unassigned') RETURNING id"),
+        {"type_id": ticket_type["id"], "group_id": group["id"]})
+    session.commit()
+
+    def assigned():
+        session.rollback()
+        return session.get(Ticket, ticket_id, populate_existing=True).assignee_id == 11
+
+    assert wait_until(assigned, timeout=30)
+
+
+def at(day, hour):
+    return datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=day, hours=hour)
+
+
+def test_kpi_of_a_scripted_week(session, tickets):
+    """Monday 2 to Monday 9 November 2026, employees 21 and 22."""
+    ticket_type, group = setup_group(tickets, [(21, 2, 3), (22, 1, 3)])
+
+    def ticket(status, assignee, assigned, completed=None, deadline=None, history=()):
+        row = Ticket(title="t", content="", type_id=ticket_type["id"], group_id=group["id"], creator_id=1,
+                     status=status, assignee_id=assignee, assigned_at=assigned, completed_at=completed,
+                     deadline=deadline, created_at=assigned or at(0, 0))
+        session.add(row)
+        session.flush()
+        for action, to_assignee, when in history:
+            session.add(TicketHistory(ticket_id=row.id, at=when, actor_id=None, action=action,
+                                      from_status="unassigned", to_status="assigned", to_assignee_id=to_assignee))
+        return row
+
+    # 21: received three in the week, completed two (one on time after 4h, one late after 8h), one open
+    ticket("done", 21, at(0, 9), at(0, 13), deadline=at(1, 0), history=[("assigned", 21, at(0, 9))])
+    ticket("done", 21, at(1, 9), at(1, 17), deadline=at(1, 12), history=[("assigned", 21, at(1, 9))])
+    ticket("in_progress", 21, at(2, 9), history=[("accepted", 21, at(2, 9))])
+    # received the week before, completed in the week without a deadline (on time), 10h
+    ticket("done", 21, at(-1, 14), at(0, 0), history=[("assigned", 21, at(-1, 14))])
+    # 22: one transferred to them in the week and completed after the week; one completed before the week
+    ticket("done", 22, at(4, 10), at(7, 10), history=[("assigned", 21, at(4, 8)), ("transferred", 22, at(4, 10))])
+    ticket("done", 22, at(-3, 0), at(-2, 0), history=[("assigned", 22, at(-3, 0))])
+    ticket("assigned", 22, at(5, 0), history=[("assigned", 22, at(5, 0))])
+    session.commit()
+
+    report = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"})
+    rows = {row["user_id"]: row for row in report["items"]}
+    assert rows[21] == {"user_id": 21, "received": 4, "completed": 3, "completed_on_time": 2, "open": 1,
+                        "avg_hours_to_complete": round((4 + 8 + 10) / 3, 2)}
+    assert rows[22] == {"user_id": 22, "received": 2, "completed": 0, "completed_on_time": 0, "open": 1,
+                        "avg_hours_to_complete": None}
+    # 21 received at(4, 8) the ticket later transferred: counted as received (4 = three + that one)
+    mine = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"},
+                actor=Actor(id=22).to_context())
+    assert [row["user_id"] for row in mine["items"]] == [22]
+    from services.tickets.exceptions import NotAdmin
+    with pytest.raises(NotAdmin):
+        call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09", "user_id": [21]},
+             actor=Actor(id=22).to_context())
+    # the manager of department 7 sees themself and its members
+    manager = Actor(id=30, managed_department_ids=(7,)).to_context()
+    managed = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
+    assert [row["user_id"] for row in managed["items"]] == [21, 22, 30]
+    assert managed["items"][0] == rows[21]
+    with pytest.raises(NotAdmin):
+        call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09", "user_id": [99]}, actor=manager)
+
+
+BURST = 500
+
+# -- three instances, one burst -----------------------------------------------------
+
+GROUPS = [  # (user_id, priority, capacity) per group
+    [(101, 3, 2), (102, 2, 1), (103, 1, 1)],
+    [(201, 1, 3), (202, 1, 3)],
+    [(301, 5, 1), (302, 4, 1), (303, 3, 2), (304, 2, 1)],
+    [(401, 1, 1)],
+]
+
+
+@pytest.mark.timeout(300)
+def test_three_instances_dispatch_a_burst_of_500_tickets(service_config, db_session, start):
+    config = service_config("tickets", max_workers=6)
+    session = db_session("tickets")
+    start(FakeDirectory, config)
+    start(FakeNotifications, config)
+    instances = [start(TicketsService, config) for _ in range(3)]
+    type_ids = [setup_group(instances[0], members, name="G{}".format(i))[0]["id"] for i, members in enumerate(GROUPS)]
+    capacity = {(g + 1, u): c for g, members in enumerate(GROUPS) for u, _, c in members}  # group ids are 1..4
+
+    def create_some(numbers):
+        """One client (its own standalone proxy: they are not shared between green threads)."""
+        with ClusterRpcProxy(config, context_data={"actor": STAFF}) as cluster:
+            return [cluster.tickets.create_ticket(
+                {"title": "burst {}".format(n), "type_id": type_ids[n % len(type_ids)]}) for n in numbers]
+
+    completed = []
+
+    def complete_some():
+        """Members finish tickets while the burst goes on, freeing places concurrently."""
+        with ClusterRpcProxy(config, context_data={"actor": ADMIN}) as cluster:
+            while len(completed) < 60:
+                session.rollback()
+                held = session.scalars(select(Ticket.id).where(Ticket.status == "assigned").limit(5)).all()
+                for ticket_id in held:
+                    try:
+                        cluster.tickets.complete_ticket(ticket_id)
+                        completed.append(ticket_id)
+                    except RemoteError:
+                        pass
+                eventlet.sleep(0.05)
+
+    finisher = eventlet.spawn(complete_some)
+    clients = 25
+    pool = eventlet.GreenPool(clients)
+    created = [t for batch in pool.imap(create_some, [range(i, BURST, clients) for i in range(clients)]) for t in batch]
+    assert len({t["id"] for t in created}) == BURST
+    finisher.wait()
+
+    def settled():
+        session.rollback()
+        if session.scalar(text("SELECT count(*) FROM outbox")):
+            return False
+        return not groups_with_waiting_tickets_and_free_members(session, capacity)
+
+    def complete_all_held():
+        """Every holder finishes at once: many dispatchers of the same groups compete for the freed places."""
+        session.rollback()
+        held = session.scalars(select(Ticket.id).where(Ticket.status == "assigned")).all()
+
+        def finish(ticket_ids):
+            with ClusterRpcProxy(config, context_data={"actor": ADMIN}) as cluster:
+                for ticket_id in ticket_ids:
+                    cluster.tickets.complete_ticket(ticket_id)
+            return len(ticket_ids)
+
+        completed.extend(held)
+        return sum(pool.imap(finish, [held[i::clients] for i in range(clients)]))
+
+    for _ in range(3):
+        assert wait_until(settled, timeout=120), groups_with_waiting_tickets_and_free_members(session, capacity)
+        assert complete_all_held() > 0
+    assert wait_until(settled, timeout=120), groups_with_waiting_tickets_and_free_members(session, capacity)
+    eventlet.sleep(1)  # let in-flight handlers finish, then check the final state
+    session.rollback()
+
+    # every assignment respects capacity
+    for (group_id, user_id), count in open_counts(session).items():
+        assert count <= capacity[(group_id, user_id)], (group_id, user_id, count)
+    # no ticket ever had two assignees at once: each history entry starts where the previous one ended
+    entries = session.execute(select(TicketHistory).order_by(TicketHistory.ticket_id, TicketHistory.id)).scalars()
+    previous = {}
+    for entry in entries:
+        if entry.ticket_id in previous:
+            before = previous[entry.ticket_id]
+            assert (entry.from_status, entry.from_assignee_id) == (before.to_status, before.to_assignee_id), entry.id
+            if entry.action in ("assigned", "accepted"):  # only a waiting ticket is given out
+                assert (entry.from_status, entry.from_assignee_id) == ("unassigned", None), entry.id
+        else:
+            assert entry.action == "created" and entry.to_assignee_id is None
+        previous[entry.ticket_id] = entry
+    # waiting tickets exist only where the group is full
+    assert groups_with_waiting_tickets_and_free_members(session, capacity) == []
+    assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "unassigned")) > 0
+    assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "done")) == len(completed)
+    # every assignment was announced once, through the outbox
+    given = session.execute(select(TicketHistory.ticket_id, TicketHistory.to_assignee_id)
+                            .where(TicketHistory.action == "assigned")).all()
+    assert wait_until(lambda: len(ASSIGNED_EVENTS) >= len(given), timeout=30)
+    assert sorted(ASSIGNED_EVENTS) == sorted(tuple(row) for row in given)
+
+
+def open_counts(session):
+    rows = session.execute(select(Ticket.group_id, Ticket.assignee_id, func.count())
+                           .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.group_id, Ticket.assignee_id))
+    return {(g, u): n for g, u, n in rows}
+
+
+def groups_with_waiting_tickets_and_free_members(session, capacity):
+    counts = open_counts(session)
+    waiting = session.scalars(select(Ticket.group_id).where(Ticket.status == "unassigned").distinct()).all()
+    members = session.scalars(select(GroupMember)).all()
+    return sorted({m.group_id for m in members if m.group_id in waiting and m.available
+                   and counts.get((m.group_id, m.user_id), 0) < m.capacity})
