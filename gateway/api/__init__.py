@@ -4,4 +4,4 @@ from gateway.routing import Router
 router = Router()
 
 # Importing a module registers its routes.
-from gateway.api import auth, customers, directory, tickets  # noqa: E402,F401
+from gateway.api import auth, customers, directory, tickets, notifications  # noqa: E402,F401

@@ -247,3 +247,12 @@ def active_members(session, user_ids=(), department_ids=()):
         "missing_department_ids": sorted(set(department_ids) - set(departments)),
         "department_members": {str(d): members.get(d, []) for d in departments},
     }
+
+
+def contact_of(session, user_id):
+    """How to reach a user, for system notices (no actor needed): ``{id, full_name, email, phone}`` or None."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return {"id": user.id, "full_name": user.full_name or "", "email": user.email, "phone": user.phone,
+            "active": user.active}

@@ -67,3 +67,7 @@ class DirectoryService:
     @rpc(expected_exceptions=EXPECTED)
     def active_members(self, user_ids=(), department_ids=()):
         return people.active_members(self.db, user_ids, department_ids)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def contact_of(self, user_id):
+        return people.contact_of(self.db, user_id)

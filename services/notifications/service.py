@@ -1,17 +1,93 @@
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
 
 from services.core.actor import CurrentActor
 from services.core.db import Database
+from services.core.errors import EXPECTED
+from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.notifications import batches, brandnames, messages, opt_outs, sending, ticket_notices
+from services.notifications.providers import Providers
+from services.notifications.settings import NotificationSettings
 
 
 class NotificationsService:
+    """SMS (Twilio) and email (SMTP): bulk batches, ticket notices, message log, opt-outs."""
+
     name = "notifications"
 
     db = Database()
     actor = CurrentActor()
     outbox = OutboxRelay()
+    channels = Providers()
+    settings = NotificationSettings()
+    directory = RpcProxy("directory")
 
     @rpc
     def ping(self):
         return "pong"
+
+    # -- bulk batches -----------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_sms(self, data):
+        return batches.preview_sms(self.db, self.actor, data, self.settings)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_batch(self, data):
+        return batches.open_batch(self.db, self.actor, data, self.settings)
+
+    @handles("customers", "sms_requested")
+    def queue_sms_batch(self, payload):
+        batches.queue_batch(self.db, payload["id"], payload["data"], self.settings)
+
+    @handles("customers", "email_requested")
+    def queue_email_batch(self, payload):
+        batches.queue_batch(self.db, payload["id"], payload["data"], self.settings)
+
+    # -- tickets ----------------------------------------------------------------
+
+    @handles("tickets", "ticket_assigned")
+    def notify_ticket_assignee(self, payload):
+        ticket_notices.notify_assignee(self.db, payload["id"], payload["data"], self._contact_of, self.settings)
+
+    def _contact_of(self, user_id):
+        return self.directory.contact_of(user_id)
+
+    # -- the sender -------------------------------------------------------------
+
+    @timer(interval=0.5)
+    def send_due(self):
+        sending.send_due(self.db, self.channels, self.settings)
+
+    # -- message log and delivery statuses -------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_messages(self, query=None):
+        return messages.list_messages(self.db, self.actor, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def twilio_status(self, data):
+        return messages.record_twilio_status(self.db, data, self.settings)
+
+    # -- brandnames and opt-outs -------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_brandnames(self, query=None):
+        return brandnames.list_brandnames(self.db, self.actor, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_brandname(self, data):
+        return brandnames.create_brandname(self.db, self.actor, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_opt_outs(self, query=None):
+        return opt_outs.list_opt_outs(self.db, self.actor, query, self.settings)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_opt_out(self, data):
+        return opt_outs.add_opt_out(self.db, self.actor, data, self.settings)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_opt_out(self, data):
+        return opt_outs.remove_opt_out(self.db, self.actor, data, self.settings)

@@ -87,7 +87,26 @@ def wait_healthy(base_url, process, log_path, timeout=120):
 
 
 @pytest.fixture(scope="session")
-def system(infra, make_vhost, tmp_path_factory):
+def fake_providers():
+    """Local Twilio and SMTP servers (tests/fakes/providers.py) the system's notifications service uses."""
+    from tests.fakes.providers import FakeProviders
+
+    providers = FakeProviders()
+    yield providers
+    providers.stop()
+
+
+def closed_advertising_window():
+    """An advertising window twelve hours away from now (Vietnam time): advertising SMS are refused."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    hour = (datetime.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).hour + 12) % 24
+    return "{:02d}:00-{:02d}:01".format(hour, hour)
+
+
+@pytest.fixture(scope="session")
+def system(infra, make_vhost, tmp_path_factory, fake_providers):
     port = free_port()
     prefix = "crme2e{}".format(os.getpid())
     workdir = tmp_path_factory.mktemp("system")
@@ -103,6 +122,10 @@ def system(infra, make_vhost, tmp_path_factory):
         OUTBOX_POLL_SECONDS="0.05",
         CRM_VAR_DIR=str(workdir / "var"),
         PYTHONWARNINGS="ignore",
+        PUBLIC_BASE_URL="http://127.0.0.1:{}".format(port),
+        ADVERTISING_HOURS=closed_advertising_window(),
+        RETRY_BASE_SECONDS="0.2",
+        **fake_providers.env(),
     )
     log_path = str(workdir / "system.log")
     log = open(log_path, "w")
