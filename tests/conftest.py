@@ -54,7 +54,6 @@ def _from_environment():
 def _from_containers(request):
     try:
         import docker
-        from docker.errors import DockerException
 
         docker.from_env().ping()
     except Exception as exc:  # DockerException when no engine runs

@@ -12,6 +12,7 @@ is rolled back.
 """
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, create_engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 NAMING_CONVENTION = {
@@ -25,6 +26,15 @@ NAMING_CONVENTION = {
 
 def make_metadata():
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def flush_unique(session, error):
+    """Flush the session; a unique violation becomes ``error`` (a domain error class)."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise error() from exc
 
 
 def database_url(config):

@@ -31,8 +31,12 @@ def flatten_messages(messages, prefix=""):
     return flat
 
 
-def paginate(session, statement, page, page_size, dump):
-    """Run ``statement`` for one page; ``dump`` turns each row into a dict."""
+def paginate(session, statement, page, page_size, dump, rows=False):
+    """Run ``statement`` for one page; ``dump`` turns each item into a dict.
+
+    Items are the first column's values (an ORM entity), or whole rows with ``rows=True``.
+    """
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = session.scalars(statement.limit(page_size).offset((page - 1) * page_size)).all()
+    page_statement = statement.limit(page_size).offset((page - 1) * page_size)
+    rows = (session.execute if rows else session.scalars)(page_statement).all()
     return {"items": [dump(row) for row in rows], "total": total, "page": page, "page_size": page_size}

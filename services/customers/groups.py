@@ -5,11 +5,12 @@ from sqlalchemy.dialects.postgresql import insert
 from services.core.actor import require_actor, require_role
 from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import BulkGroups, CustomerGroup as GroupSchema
+from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, rating
 from services.customers.models import CustomerGroup, group_members
 from services.customers.modes import GROUP_MODES
-from services.customers.sql import flush_unique, int_array
+from services.customers.sql import int_array
 from services.customers.visibility import customers
 
 group_schema = GroupSchema()

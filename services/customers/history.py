@@ -8,9 +8,8 @@ from sqlalchemy import exists, insert, literal, select, update
 
 from services.core.actor import require_actor
 from services.core.contracts.customers import HistoryEntry, HistoryQuery
-from services.core.schemas import load
+from services.core.schemas import load, paginate
 from services.customers.models import HistoryChange, history_entries
-from services.customers.sql import page_of_rows
 from services.customers.visibility import customers, visible
 
 changes = HistoryChange.__table__
@@ -75,4 +74,4 @@ def list_history(session, actor, query):
         statement = statement.where(changes.c.created_at >= query["since"])
     if "until" in query:
         statement = statement.where(changes.c.created_at <= query["until"])
-    return page_of_rows(session, statement, query["page"], query["page_size"], dump_entry)
+    return paginate(session, statement, query["page"], query["page_size"], dump_entry, rows=True)

@@ -15,11 +15,11 @@ from services.core.contracts.customers import ActivityQuery, RecordQuery
 from services.core.contracts.customers import ActivityType as ActivityTypeSchema
 from services.core.contracts.customers import Record as RecordSchema
 from services.core.contracts.common import PageQuery
+from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.customers import exceptions, people, rating
 from services.customers.customers import editable_customer, visible_customer
 from services.customers.models import Activity, ActivityType, Record, activity_shares, record_shares
-from services.customers.sql import flush_unique
 from services.customers.sharing import shares_of
 from services.customers.visibility import related_rule
 

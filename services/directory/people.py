@@ -1,10 +1,10 @@
 """Use cases of the directory: users, departments, authentication."""
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import ADMIN, require_actor
 from services.core.contracts.directory import Department as DepartmentSchema
 from services.core.contracts.directory import DepartmentQuery, Me, User as UserSchema, UserQuery
+from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.directory import exceptions
 from services.directory.models import Department, User
@@ -117,7 +117,7 @@ def create_user(session, actor, data):
         active=data["active"],
     )
     session.add(user)
-    _flush_unique(session, exceptions.UsernameTaken)
+    flush_unique(session, exceptions.UsernameTaken)
     session.commit()
     return dump_user(user)
 
@@ -138,7 +138,7 @@ def update_user(session, actor, user_id, data):
         data["roles"] = sorted(set(data["roles"]))
     for key, value in data.items():
         setattr(user, key, value)
-    _flush_unique(session, exceptions.UsernameTaken)
+    flush_unique(session, exceptions.UsernameTaken)
     if _active_admins(session) == 0:
         raise exceptions.LastAdmin()
     session.commit()
@@ -148,13 +148,6 @@ def update_user(session, actor, user_id, data):
 def _active_admins(session):
     return session.scalar(select(func.count()).select_from(User).where(User.active, User.roles.any(ADMIN)))
 
-
-def _flush_unique(session, error):
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise error() from exc
 
 
 def ensure_admin(session, username, password):
@@ -204,7 +197,7 @@ def create_department(session, actor, data):
     data = load(department_schema, data)
     department = Department(name=data["name"], managers=_managers(session, data["manager_ids"]))
     session.add(department)
-    _flush_unique(session, exceptions.DepartmentNameTaken)
+    flush_unique(session, exceptions.DepartmentNameTaken)
     session.commit()
     return dump_department(department)
 
@@ -217,7 +210,7 @@ def update_department(session, actor, department_id, data):
         department.name = data["name"]
     if "manager_ids" in data:
         department.managers = _managers(session, data["manager_ids"])
-    _flush_unique(session, exceptions.DepartmentNameTaken)
+    flush_unique(session, exceptions.DepartmentNameTaken)
     session.commit()
     session.refresh(department)
     return dump_department(department)

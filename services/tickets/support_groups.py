@@ -2,11 +2,11 @@
 import logging
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import require_actor
 from services.core.contracts.tickets import Availability, SupportGroup as SupportGroupSchema
 from services.core.contracts.tickets import SupportGroupQuery, TicketType as TicketTypeSchema, TicketTypeQuery
+from services.core.db import flush_unique
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.tickets import exceptions
@@ -26,13 +26,6 @@ def require_admin(actor):
         raise exceptions.NotAdmin()
 
 
-def _flush_unique(session, error):
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise error() from exc
-
 
 # -- ticket types -------------------------------------------------------------
 
@@ -50,7 +43,7 @@ def create_ticket_type(session, actor, data):
     data = load(ticket_type_schema, data)
     ticket_type = TicketType(name=data["name"].strip())
     session.add(ticket_type)
-    _flush_unique(session, exceptions.TicketTypeNameTaken)
+    flush_unique(session, exceptions.TicketTypeNameTaken)
     session.commit()
     return ticket_type_schema.dump(ticket_type)
 
@@ -127,7 +120,7 @@ def create_group(session, directory, actor, data):
     _check_users(directory, data["members"])
     group = SupportGroup(name=data["name"].strip())
     session.add(group)
-    _flush_unique(session, exceptions.SupportGroupNameTaken)
+    flush_unique(session, exceptions.SupportGroupNameTaken)
     for ticket_type in _ticket_types(session, data["ticket_type_ids"], group.id):
         ticket_type.group_id = group.id
     for member in data["members"]:
@@ -154,7 +147,7 @@ def update_group(session, directory, actor, group_id, data):
     frees_members = False
     if "name" in data:
         group.name = data["name"].strip()
-        _flush_unique(session, exceptions.SupportGroupNameTaken)
+        flush_unique(session, exceptions.SupportGroupNameTaken)
     if "ticket_type_ids" in data:
         wanted = _ticket_types(session, data["ticket_type_ids"], group.id)
         for ticket_type in group.ticket_types:
