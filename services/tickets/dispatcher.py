@@ -14,6 +14,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from services.core.consumer import first_delivery
 from services.tickets import assignee_choice
 from services.tickets.assignment import give_ticket, lock_group, now, open_tickets_by_member
 from services.tickets.models import UNASSIGNED, GroupMember, Ticket
@@ -79,6 +80,17 @@ def dispatch_group_retrying(session, group_id, attempts=3):
             if attempt == attempts:
                 raise
             log.warning("dispatch of group %s failed (attempt %s); retrying", group_id, attempt, exc_info=True)
+
+
+def on_event(session, event, consumer="tickets.dispatch"):
+    """Dispatch the group of an event that may free a member or add a waiting ticket, once per event.
+
+    The delivery record commits with the dispatch; a failed run is caught by the sweep.
+    """
+    if not first_delivery(session, consumer, event["id"]):
+        session.rollback()
+        return
+    dispatch_group_retrying(session, event["data"]["group_id"])
 
 
 def groups_with_waiting_tickets(session):

@@ -4,7 +4,6 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from services.core.actor import CurrentActor
-from services.core.consumer import first_delivery
 from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
@@ -122,11 +121,7 @@ class TicketsService:
     @handles("tickets", "support_group_changed")
     def dispatch(self, event):
         """Give the event's group's waiting tickets to its free members."""
-        if not first_delivery(self.db, "tickets.dispatch", event["id"]):
-            self.db.rollback()
-            return
-        # the delivery record commits with the dispatch; a failed run is caught by the sweep
-        dispatcher.dispatch_group_retrying(self.db, event["data"]["group_id"])
+        dispatcher.on_event(self.db, event)
 
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):
