@@ -20,6 +20,7 @@ VIETNAMESE = {
     "DEPARTMENT_NAME_TAKEN": "Tên phòng ban đã tồn tại.",
     "LAST_ADMIN": "Không thể bỏ quyền hoặc khóa quản trị viên cuối cùng.",
     "CONFLICT": "Xung đột với trạng thái hiện tại.",
+    "CONCURRENT_CHANGE": "Một thao tác khác đang thay đổi cùng dữ liệu; chưa có gì thay đổi. Vui lòng thử lại.",
     "RULE_VIOLATION": "Thao tác bị từ chối theo quy tắc nghiệp vụ.",
     "SERVICE_TIMEOUT": "Dịch vụ không phản hồi kịp thời.",
     "SERVICE_UNAVAILABLE": "Dịch vụ hiện không hoạt động.",

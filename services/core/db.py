@@ -6,14 +6,20 @@ Configuration (``config.yml``)::
       URL: ${DATABASE_URL:postgresql+psycopg2://postgres@127.0.0.1:5432}
       NAME: ${DATABASE_PREFIX:crm}_<service>
 
+A transaction that PostgreSQL aborts because of a concurrent one (deadlock, serialization
+failure) raises :class:`~services.core.errors.ConcurrentChange` (HTTP 409, retried by event
+handlers) instead of a driver error (HTTP 500).
+
 The session never commits by itself: a use case calls ``session.commit()``
 when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
 from nameko.extensions import DependencyProvider
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+
+from services.core.errors import ConcurrentChange
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,18 +54,33 @@ def server_url(config, database="postgres"):
     return "{}/{}".format(str(config["DATABASE"]["URL"]).rstrip("/"), database)
 
 
+# SQLSTATEs of a transaction aborted because of another one running at the same time
+CONCURRENCY_FAILURES = {
+    "40P01": "deadlock detected",
+    "40001": "serialization failure",
+}
+
+
 def make_engine(url, pool_size=5):
     if not url.startswith("postgresql+psycopg2://"):
         raise ValueError(
             "DATABASE_URL must start with postgresql+psycopg2:// (got {!r})".format(url.split("@")[-1])
         )
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+    event.listen(engine, "handle_error", _concurrency_failure)
+    return engine
+
+
+def _concurrency_failure(context):
+    """Raise ConcurrentChange in place of a driver error for a deadlock or a serialization failure."""
+    if getattr(context.original_exception, "pgcode", None) in CONCURRENCY_FAILURES:
+        raise ConcurrentChange() from context.original_exception
 
 
 class Database(DependencyProvider):

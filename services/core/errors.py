@@ -14,6 +14,7 @@ class DomainError(Exception):
     kind = "invalid"
     code = "INVALID"
     message = "The request is invalid."
+    retryable = False  # True: the same request may succeed if sent again
 
     def __init__(self, message=None, code=None, fields=None):
         self.message = message or self.message
@@ -62,6 +63,15 @@ class Conflict(DomainError):
     kind = "conflict"
     code = "CONFLICT"
     message = "This conflicts with the current state."
+
+
+class ConcurrentChange(Conflict):
+    """PostgreSQL aborted the transaction because another one changed the same rows at the same
+    time (a deadlock or a serialization failure).  Nothing was changed; the same request, sent
+    again, will most likely succeed: event handlers retry it, HTTP answers 409."""
+    code = "CONCURRENT_CHANGE"
+    message = "Another change to the same records ran at the same time; nothing was changed. Retry the request."
+    retryable = True
 
 
 class RuleViolation(DomainError):

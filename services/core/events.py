@@ -7,7 +7,8 @@ event is gone; with ``requeue_on_error=True`` a poison event loops for ever.
 - a handler that fails with an unexpected error (database or broker away, a
   bug) gets the event again after a growing pause (``EVENT_RETRY_SECONDS``,
   doubled each time), up to ``EVENT_MAX_ATTEMPTS`` deliveries in all;
-- a handler that raises a :class:`DomainError` (the event can never apply), or
+- a handler that raises a :class:`DomainError` that is not ``retryable`` (the event
+  can never apply; a ``ConcurrentChange`` is retried like an unexpected error), or
   that used all its attempts, has the event moved to the durable queue
   ``crm.dead-letters`` (headers say which handler and why), where an operator
   can read it and publish it again.
@@ -51,7 +52,7 @@ class RetryingEventHandler(EventHandler):
             return
         error = exc_info[1]
         attempts = self.attempts[key] = self.attempts.get(key, 0) + 1
-        if isinstance(error, DomainError) or attempts >= self.max_attempts:
+        if (isinstance(error, DomainError) and not error.retryable) or attempts >= self.max_attempts:
             self.attempts.pop(key, None)
             self.dead_letter(message, error, attempts)
             return

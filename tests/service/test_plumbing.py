@@ -9,7 +9,8 @@ from nameko.standalone.events import event_dispatcher
 from sqlalchemy import select, text
 
 from services.core.consumer import first_delivery
-from services.core.db import Database
+from services.core.db import Database, make_engine
+from services.core.errors import ConcurrentChange
 from services.core.events import DEAD_LETTER_QUEUE, handles
 from services.core.outbox import OutboxRelay, record_event
 from services.core.plumbing import outbox, plumbing_metadata
@@ -41,7 +42,7 @@ class Listener:
         DELIVERIES.append(event["id"])  # counted once its transaction is over
 
 
-FAILURES = {"left": 0}
+FAILURES = {"left": 0, "error": ConnectionError("database away")}
 
 
 class FlakyListener:
@@ -54,7 +55,7 @@ class FlakyListener:
     def on_thing(self, event):
         if FAILURES["left"] > 0:
             FAILURES["left"] -= 1
-            raise ConnectionError("database away")
+            raise FAILURES["error"]
         if first_delivery(self.db, "flaky.on_thing", event["id"]):
             self.db.execute(text("UPDATE departments SET name = name || '+' WHERE id = :id"),
                             {"id": event["data"]["department_id"]})
@@ -65,7 +66,7 @@ class FlakyListener:
 @pytest.fixture(autouse=True)
 def clear_deliveries():
     DELIVERIES.clear()
-    FAILURES["left"] = 0
+    FAILURES.update(left=0, error=ConnectionError("database away"))
 
 
 @pytest.fixture
@@ -177,6 +178,59 @@ def test_failing_handler_gets_the_event_again(container_factory, service_config,
     session.commit()
     assert wait_until(lambda: DELIVERIES == [event_id])
     assert name_of(session, target) == "flaky+" and FAILURES["left"] == 0
+
+
+def test_handler_that_met_a_concurrent_change_gets_the_event_again(container_factory, service_config, session):
+    config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=5)
+    container_factory(FlakyListener, config).start()
+    container_factory(Producer, config).start()
+    FAILURES.update(left=2, error=ConcurrentChange())
+    target = department(session, "deadlocked")
+    event_id = record_event(session, "thing_happened", {"department_id": target})
+    session.commit()
+    assert wait_until(lambda: DELIVERIES == [event_id])
+    assert name_of(session, target) == "deadlocked+"
+
+
+def test_deadlock_is_a_concurrent_change_and_changes_nothing(databases, session):
+    """Two transactions lock the same two rows in opposite orders: PostgreSQL aborts one, which
+    raises ConcurrentChange (HTTP 409, retried by event handlers); the other one commits."""
+    import eventlet
+    from sqlalchemy.orm import Session
+
+    first, second = department(session, "first"), department(session, "second")
+    engine = make_engine(databases.url("directory"))
+    both_locked_one = eventlet.event.Event()
+    locked = []
+    outcomes = {}
+
+    def rename(name, ids):
+        with Session(engine) as other:
+            try:
+                for department_id in ids:
+                    other.execute(text("UPDATE departments SET name = :n || id WHERE id = :id"),
+                                  {"n": name, "id": department_id})
+                    locked.append(name)
+                    if len(locked) == 2:
+                        both_locked_one.send()
+                    both_locked_one.wait()
+                other.commit()
+                outcomes[name] = "committed"
+            except ConcurrentChange as exc:
+                outcomes[name] = exc
+
+    try:
+        threads = [eventlet.spawn(rename, "a", [first, second]), eventlet.spawn(rename, "b", [second, first])]
+        with eventlet.Timeout(30):
+            for thread in threads:
+                thread.wait()
+    finally:
+        engine.dispose()
+    assert sorted(map(type, outcomes.values()), key=str) == sorted([str, ConcurrentChange], key=str)
+    (winner,) = [name for name, outcome in outcomes.items() if outcome == "committed"]
+    (loser,) = [outcome for outcome in outcomes.values() if outcome != "committed"]
+    assert loser.kind == "conflict" and loser.code == "CONCURRENT_CHANGE" and loser.retryable
+    assert (name_of(session, first), name_of(session, second)) == (winner + str(first), winner + str(second))
 
 
 def test_event_that_keeps_failing_ends_in_dead_letters(container_factory, service_config, session, rabbit_config):
