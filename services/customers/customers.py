@@ -1,6 +1,6 @@
 """Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
 from nameko.exceptions import RemoteError
-from sqlalchemy import delete, exists, func, or_, select, text
+from sqlalchemy import delete, exists, func, or_, select, text, union
 from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import require_actor
@@ -14,7 +14,7 @@ from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, groups, rating, sharing
 from services.customers.models import Contact, Customer, customer_shares, group_members
 from services.customers.modes import GROUP_MODES
-from services.customers.visibility import deletable, editable, visible
+from services.customers.visibility import deletable, editable, visible, visible_branches
 
 customer_schema = CustomerSchema()
 contact_schema = ContactSchema()
@@ -81,9 +81,34 @@ def get_customer(session, actor, customer_id):
 
 
 def list_customers(session, actor, query):
+    """A page of the customers the actor may see that meet the query, newest first, and their total.
+
+    The visibility rule comes as a union of branches (:func:`visible_branches`): the total
+    counts their union, the page is the newest of the first ``offset + size`` of each branch.
+    """
     require_actor(actor)
     query = load(CustomerQuery(), query)
-    conditions = [visible(actor)]
+    thresholds = rating.thresholds(session)
+    branches = visible_branches(actor, _matching(query, thresholds))
+    total = session.scalar(select(func.count()).select_from(_union([statement for statement, _ in branches])))
+    offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
+    rows = []
+    if offset < total:
+        newest = _newest_first(session, offset + size, total)
+        tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
+        page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
+        rows = session.scalars(select(Customer).where(Customer.id.in_(page)).order_by(Customer.id.desc())).all()
+    return {"items": dump_customers(session, rows, thresholds), "total": total, "page": query["page"],
+            "page_size": size}
+
+
+def _union(statements):
+    return (union(*statements) if len(statements) > 1 else statements[0]).subquery()
+
+
+def _matching(query, thresholds):
+    """The list's filters as conditions on customers: text, owner, group, stars."""
+    conditions = []
     if query.get("q"):
         pattern = "%{}%".format(query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
         conditions.append(or_(Customer.name.ilike(pattern), Customer.code.ilike(pattern),
@@ -93,33 +118,23 @@ def list_customers(session, actor, query):
     if "group_id" in query:
         conditions.append(Customer.id.in_(
             select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"])))
-    thresholds = rating.thresholds(session)
     if query.get("stars"):
         conditions.append(rating.stars_condition(query["stars"], thresholds))
-    total = session.scalar(select(func.count()).select_from(Customer).where(*conditions))
-    offset = (query["page"] - 1) * query["page_size"]
-    rows = []
-    if offset < total:
-        rows = session.scalars(
-            select(Customer).where(*conditions).order_by(_newest_first(session, offset + query["page_size"], total))
-            .limit(query["page_size"]).offset(offset)
-        ).all()
-    return {"items": dump_customers(session, rows, thresholds), "total": total, "page": query["page"],
-            "page_size": query["page_size"]}
+    return conditions
 
 
-# Walking the primary key backwards until a page of matches is found reads about
-# wanted * customers / total rows.  Beyond this many, filter first (score index, owner
+# Walking an id index backwards until a page of matches is found reads about
+# wanted * customers / total entries.  Beyond this many, filter first (score index, owner
 # index, ...) and sort the matches: a rare match must not cost a scan of every customer.
 PK_WALK_LIMIT = 20_000
 
 
 def _newest_first(session, wanted, total):
-    """ORDER BY id DESC, in the form that lets PostgreSQL use the cheaper plan for this page."""
+    """``column -> ORDER BY column DESC`` (ids), in the form that lets PostgreSQL use the cheaper plan."""
     customers_count = session.scalar(text("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass"))
     if wanted * customers_count / total <= PK_WALK_LIMIT:
-        return Customer.id.desc()
-    return (Customer.id + 0).desc()  # not the primary key's order: the planner filters first
+        return lambda column: column.desc()
+    return lambda column: (column + 0).desc()  # not an index's order: the planner filters first
 
 
 def snapshot(session, actor, customer_id):

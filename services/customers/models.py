@@ -52,6 +52,8 @@ class Customer(Base):
         CheckConstraint("kind IN ('person', 'company')", name="kind"),
         # the stars filter is a score range; the list's visibility test reads the other columns from the index
         Index("ix_customers_score", "score", "id", postgresql_include=["owner_id", "owner_department_id"]),
+        # a user's own customers, newest first, and their stars, without reading the table
+        Index("ix_customers_owner", "owner_id", "id", postgresql_include=["score"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,7 +65,7 @@ class Customer(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
-    owner_id: Mapped[int] = mapped_column(Integer, index=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
     owner_department_id: Mapped[int | None] = mapped_column(Integer, index=True)
     score: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = _created_at()

@@ -18,14 +18,18 @@ from services.customers.sql import int_array
 customers = Customer.__table__
 
 
+def _share_targets(actor):
+    """Whom a share must name for the actor to get it: the actor, the actor's department."""
+    return [("user", actor.id)] + ([("department", actor.department_id)] if actor.department_id is not None else [])
+
+
 def shared_with(actor, shares, object_column, levels=None):
     """The ids (``object_column`` of ``shares``) shared with the actor or the actor's department.
 
     A UNION ALL of one index-only scan per target (an OR of the two would read the table).
     """
-    targets = [("user", actor.id)] + ([("department", actor.department_id)] if actor.department_id is not None else [])
     queries = []
-    for kind, target_id in targets:
+    for kind, target_id in _share_targets(actor):
         query = select(shares.c[object_column]).where(shares.c.target_kind == kind, shares.c.target_id == target_id)
         if levels is not None:
             query = query.where(shares.c.level.in_(levels))
@@ -57,6 +61,31 @@ def visible(actor, customer=customers):
 def editable(actor, customer=customers):
     """SQL: the actor may change this customer (and its related records)."""
     return _customer_rule(actor, customer, ("edit",))
+
+
+def visible_branches(actor, matching=()):
+    """The rule of :func:`visible` as a union, for lists and counts: the ids of the customers the
+    actor may see among those meeting ``matching`` (conditions on ``customers``), as a list of
+    ``(SELECT of ids, its id column)`` whose UNION is what ``visible()`` selects, one per way
+    of seeing a customer.
+
+    For a user who manages no department those ways are narrow: owning the customer (the
+    owner index) and its shares to the user or the user's department (the share index).  One
+    index-friendly SELECT each reads only those customers, where a single scan filtered by
+    ``visible()`` would read every customer meeting ``matching`` (all of them, unfiltered).
+    Admins and managers, whose customers may be most of the table, get one branch: that scan.
+    """
+    matching = list(matching)
+    if actor.is_admin or actor.managed_department_ids:
+        return [(select(customers.c.id).where(visible(actor), *matching), customers.c.id)]
+    branches = [(select(customers.c.id).where(rule, *matching), customers.c.id) for rule in _owner_side(actor, customers)]
+    for kind, target_id in _share_targets(actor):
+        branch = select(customer_shares.c.customer_id.label("id")).where(
+            customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id)
+        if matching:
+            branch = branch.join(customers, customers.c.id == customer_shares.c.customer_id).where(*matching)
+        branches.append((branch, customer_shares.c.customer_id))
+    return branches
 
 
 def deletable(actor, customer=customers):

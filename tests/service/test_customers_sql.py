@@ -187,6 +187,35 @@ def test_the_visibility_rule(new_session, run, make_customer):
         run(customers.get_customer, COLLEAGUE, mine)
 
 
+@pytest.mark.parametrize("walk_limit", [customers.PK_WALK_LIMIT, 0], ids=["walk ids", "filter then sort"])
+def test_lists_hold_exactly_the_visible_customers_newest_first(new_session, run, make_customer, monkeypatch,
+                                                               walk_limit):
+    """The list's union of branches (own, shared with the user, with the department) gives what the
+    visibility predicate gives, each customer once, in pages, with filters; for every kind of actor."""
+    monkeypatch.setattr(customers, "PK_WALK_LIMIT", walk_limit)
+    vip = run(groups.create_group, ADMIN, {"name": "VIP", "points": 5})["id"]
+    ids = [make_customer(actor=actor, name="Customer {}".format(index), group_ids=[vip] if index % 2 else [])
+           for index, actor in enumerate([OWNER, OWNER, OUTSIDER, OUTSIDER, ADMIN, ADMIN, COLLEAGUE, OWNER] * 2)]
+    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": ids[0:6], "mode": "add", "user_ids": [OUTSIDER.id]})
+    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": ids[4:10], "mode": "add",
+                                               "department_ids": [SUPPORT], "level": "edit"})
+    members = set(ids[1::2])
+    for actor in (ADMIN, OWNER, COLLEAGUE, MANAGER, OUTSIDER):
+        visible_ids = sorted(visible_customer_ids(new_session(), actor, ids), reverse=True)
+        for query, expected in (({}, visible_ids), ({"group_id": vip}, [i for i in visible_ids if i in members]),
+                                ({"q": "customer 1"}, [i for i in visible_ids if ids.index(i) in (1, 10, 11, 12, 13, 14, 15)])):
+            listed, page, total = [], 1, None
+            while True:
+                answer = run(customers.list_customers, actor, dict(query, page=page, page_size=3))
+                total = answer["total"]
+                if not answer["items"]:
+                    break
+                listed += [item["id"] for item in answer["items"]]
+                page += 1
+            assert (listed, total) == (expected, len(expected)), (actor, query)
+    assert len(sorted(visible_customer_ids(new_session(), OUTSIDER, ids))) == 12  # own 4 + shared 8, overlapping
+
+
 # -- ownership transfer ---------------------------------------------------------------------------
 
 def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_records(new_session, run, make_customer):
