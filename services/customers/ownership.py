@@ -1,8 +1,9 @@
 """Bulk transfer of ownership, to one owner or split evenly between several."""
-from sqlalchemy import Column, Integer, MetaData, Table, and_, func, insert, literal, select, update
+from sqlalchemy import Column, Integer, MetaData, Table, and_, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.core.actor import require_actor
+from services.core.consumer import first_delivery
 from services.core.contracts.customers import BulkTransferOwner
 from services.core.outbox import record_event
 from services.core.schemas import load
@@ -13,6 +14,7 @@ from services.customers.sql import int_array
 from services.customers.visibility import customers
 
 EVENT_BLOCK = 10_000  # customers per owner_changed event
+OWNER_LOCK = 7401  # first key of the advisory lock "the customers of one owner follow their department"
 
 # Who each transferred customer goes to; a temporary table of the call's transaction.
 plan = Table(
@@ -156,3 +158,26 @@ def _share_related(session, kinds):
         where=record_shares.c.level != "edit",
     )
     return session.execute(statement).rowcount
+
+
+def follow_owner_department(session, directory, event):
+    """The directory moved a user to another department: their customers' ``owner_department_id``
+    follows, so the managers of the new department see them and those of the old one no longer do.
+
+    The department is read from the directory under a per-user lock rather than taken from the
+    event: events of two quick moves may arrive in any order, the last follower to run must
+    still write the user's department of now.
+    """
+    user_id = int(event["data"]["user_id"])
+    if not first_delivery(session, "customers.follow_owner_department", event["id"]):
+        return 0
+    session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
+                    {"namespace": OWNER_LOCK, "user_id": user_id})
+    department_id = people.department_of(directory, user_id)
+    moved = session.execute(
+        update(customers)
+        .where(customers.c.owner_id == user_id, customers.c.owner_department_id.is_distinct_from(department_id))
+        .values(owner_department_id=department_id, updated_at=func.now())
+    ).rowcount
+    session.commit()
+    return moved

@@ -53,3 +53,12 @@ def active_owner(directory, user_id):
     """The owner a record or an activity is given to (an active user)."""
     (owner,) = new_owners(directory, [user_id], [])
     return owner
+
+
+def department_of(directory, user_id):
+    """The user's department now (None: no department), active or not."""
+    answer = directory.active_members(user_ids=[user_id], department_ids=[])
+    if answer["missing_user_ids"]:
+        raise exceptions.UserNotFound(fields={"user_id": ["No such user: {}.".format(user_id)]})
+    (user,) = answer["users"]
+    return user["department_id"]

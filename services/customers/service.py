@@ -3,6 +3,7 @@ from nameko.rpc import RpcProxy, rpc
 from services.core.actor import CurrentActor
 from services.core.db import Database
 from services.core.errors import EXPECTED
+from services.core.events import handles
 from services.core.outbox import OutboxRelay
 from services.customers import customers, groups, history, ownership, rating, related, sharing
 from services.customers import messaging
@@ -142,6 +143,11 @@ class CustomersService:
     @rpc(expected_exceptions=EXPECTED)
     def transfer_owner(self, data):
         return ownership.transfer_owner(self.db, self.directory, self.actor, data)
+
+    @handles("directory", "user_department_changed")
+    def follow_owner_department(self, event):
+        """A user changed department: the managers who see their customers change too."""
+        ownership.follow_owner_department(self.db, self.directory, event)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_history(self, query=None):

@@ -5,6 +5,7 @@ from services.core.actor import ADMIN, require_actor
 from services.core.contracts.directory import Department as DepartmentSchema
 from services.core.contracts.directory import DepartmentQuery, Me, User as UserSchema, UserQuery
 from services.core.db import flush_unique
+from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.directory import exceptions
 from services.directory.models import Department, User
@@ -128,6 +129,7 @@ def update_user(session, actor, user_id, data):
     if not actor.is_admin and (actor.id != user_id or set(data) - SELF_EDITABLE):
         raise exceptions.NotAdmin("Only an admin can change this; you may edit your own name, email, phone and password.")
     user = _user(session, user_id)
+    previous_department_id = user.department_id
     if "department_id" in data:
         _check_department(session, data["department_id"])
     if "password" in data:
@@ -141,6 +143,11 @@ def update_user(session, actor, user_id, data):
     flush_unique(session, exceptions.UsernameTaken)
     if _active_admins(session) == 0:
         raise exceptions.LastAdmin()
+    if user.department_id != previous_department_id:
+        # others keep a user's department (customers: the owner's department, which its managers see by)
+        record_event(session, "user_department_changed", {
+            "user_id": user.id, "department_id": user.department_id,
+            "previous_department_id": previous_department_id}, actor)
     session.commit()
     return dump_user(user)
 

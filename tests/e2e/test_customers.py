@@ -358,6 +358,35 @@ def test_history_of_ownership_and_sharing(admin, new_user):
 
 # -- limits ------------------------------------------------------------------------------------------
 
+def test_managers_see_the_customers_of_whom_is_in_their_department_now(admin, new_user, new_department):
+    """Moving a seller to another department moves what the two managers see (an event from the directory)."""
+    import time
+
+    old_manager, new_manager = new_user(), new_user()
+    old = new_department(manager_ids=[old_manager.user["id"]])
+    new = new_department(manager_ids=[new_manager.user["id"]])
+    seller = new_user(department_id=old["id"])
+    customers = [new_customer(seller)["id"] for _ in range(3)]
+
+    def seen_by(manager):
+        return {item["id"] for item in ok(manager.get(API + "/customers", {"page_size": 500}))["items"]} & set(customers)
+
+    assert (seen_by(old_manager), seen_by(new_manager)) == (set(customers), set())
+    ok(admin.patch(API + "/users/{}".format(seller.user["id"]), {"department_id": new["id"]}))
+    deadline = time.time() + 30
+    while seen_by(new_manager) != set(customers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert (seen_by(old_manager), seen_by(new_manager)) == (set(), set(customers))
+    path = API + "/customers/{}".format(customers[0])
+    assert error_code(old_manager.get(path), 404) == "CUSTOMER_NOT_FOUND"
+    assert ok(new_manager.patch(path, {"note": "now mine to manage"}))["note"] == "now mine to manage"
+    ok(admin.patch(API + "/users/{}".format(seller.user["id"]), {"department_id": None}))
+    deadline = time.time() + 30
+    while seen_by(new_manager) and time.time() < deadline:
+        time.sleep(0.2)
+    assert (seen_by(old_manager), seen_by(new_manager), seen_by(seller)) == (set(), set(), set(customers))
+
+
 def test_a_hundred_thousand_ids_per_call_and_no_more(new_user):
     seller, other = new_user(), new_user()
     customer = new_customer(seller)

@@ -218,6 +218,23 @@ def test_lists_hold_exactly_the_visible_customers_newest_first(new_session, run,
 
 # -- ownership transfer ---------------------------------------------------------------------------
 
+def test_customers_follow_their_owner_to_the_department_of_now(new_session, run, make_customer):
+    """On user_department_changed the customers take the user's department as the directory has it
+    now (an older event arriving late must not win), once per event."""
+    ids = [make_customer() for _ in range(3)]
+    other = make_customer(actor=COLLEAGUE)
+    moved_to_support = FakeDirectory()
+    moved_to_support.users = {**FakeDirectory.users, OWNER.id: (True, SUPPORT)}
+    late_event = {"id": "event-1", "data": {"user_id": OWNER.id, "department_id": 9}}  # an earlier move, stale
+    assert run(ownership.follow_owner_department, moved_to_support, late_event) == 3
+    departments = dict(new_session().execute(select(Customer.id, Customer.owner_department_id)).all())
+    assert departments == {**{customer_id: SUPPORT for customer_id in ids}, other: SALES}
+    assert set(visible_customer_ids(new_session(), MANAGER, ids + [other])) == {other}  # manages SALES only
+    moved_to_support.users[OWNER.id] = (True, SALES)
+    assert run(ownership.follow_owner_department, moved_to_support, late_event) == 0  # already applied
+    assert new_session().scalar(select(Customer.owner_department_id).where(Customer.id == ids[0])) == SUPPORT
+
+
 def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_records(new_session, run, make_customer):
     call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 1})["id"]
     ids = [make_customer() for _ in range(10)]
