@@ -5,9 +5,9 @@
 
 Starts the whole system (bench/common.py), creates users, departments, groups and activity
 types through the API, then seeds customers straight into the customers database with
-``INSERT ... SELECT ... FROM generate_series`` (each with one or two groups, an activity, a record,
-a third of them shared), scores included, then VACUUM ANALYZE (the server may run without
-autovacuum).  In the same run:
+``INSERT ... SELECT ... FROM generate_series`` (each with its search text, one or two groups, an
+activity, a record, a third of them shared), scores included, then VACUUM ANALYZE (the server may
+run without autovacuum).  In the same run:
 
 1. with 2 x BENCH_BULK customers seeded (default 2 x 100,000): three bulk actions through HTTP as
    an admin on the first BENCH_BULK customers, ``bulk/groups`` (move), ``bulk/share`` (add one
@@ -122,6 +122,8 @@ SELECT g, 'B' || lpad(g::text, 8, '0'), 'Customer ' || g,
          + CASE WHEN g % 4 = 2 THEN :call_points ELSE 0 END
 FROM generate_series(:first, :last) g;
 SELECT setval('customers_id_seq', :last);
+INSERT INTO customer_search (customer_id, name, code, phone, email)
+SELECT id, name, code, phone, email FROM customers WHERE id BETWEEN :first AND :last;
 INSERT INTO customer_group_members (customer_id, group_id)
 SELECT g, (:groups)[1 + g % 10] FROM generate_series(:first, :last) g
 UNION ALL

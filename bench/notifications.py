@@ -135,6 +135,10 @@ def insert_customers(engine, owner_id, count, tag):
                    '09' || lpad(n::text, 8, '0'), 'khach' || n || '@example.com', :owner, 0, now(), now()
             FROM generate_series(1, :count) AS n
         """), {"tag": tag, "owner": owner_id, "count": count})
+        connection.execute(text("""
+            INSERT INTO customer_search (customer_id, name, code, phone, email)
+            SELECT id, name, code, phone, email FROM customers WHERE code LIKE :tag || '%'
+        """), {"tag": tag})  # what create_customer writes beside each customer (the list's search)
         return connection.scalars(text("SELECT id FROM customers WHERE code LIKE :tag || '%' ORDER BY id"),
                                   {"tag": tag}).all()
 

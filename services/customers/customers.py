@@ -1,6 +1,7 @@
 """Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
 from nameko.exceptions import RemoteError
-from sqlalchemy import delete, exists, func, or_, select, text, union
+from sqlalchemy import delete, exists, func, select, text, union
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import require_actor
@@ -11,8 +12,8 @@ from services.core.contracts.common import PageQuery
 from services.core.errors import InvalidInput
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
-from services.customers import bulk, exceptions, groups, rating, sharing
-from services.customers.models import Contact, Customer, customer_shares, group_members
+from services.customers import bulk, exceptions, filters, groups, rating, sharing
+from services.customers.models import SEARCHED, Contact, Customer, customer_search, customer_shares, group_members
 from services.customers.modes import GROUP_MODES
 from services.customers.visibility import deletable, editable, visible, visible_branches
 
@@ -89,7 +90,7 @@ def list_customers(session, actor, query):
     require_actor(actor)
     query = load(CustomerQuery(), query)
     thresholds = rating.thresholds(session)
-    branches = visible_branches(actor, _matching(query, thresholds))
+    branches = visible_branches(actor, filters.matching(query, thresholds))
     total = session.scalar(select(func.count()).select_from(_union([statement for statement, _ in branches])))
     offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
     rows = []
@@ -104,23 +105,6 @@ def list_customers(session, actor, query):
 
 def _union(statements):
     return (union(*statements) if len(statements) > 1 else statements[0]).subquery()
-
-
-def _matching(query, thresholds):
-    """The list's filters as conditions on customers: text, owner, group, stars."""
-    conditions = []
-    if query.get("q"):
-        pattern = "%{}%".format(query["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-        conditions.append(or_(Customer.name.ilike(pattern), Customer.code.ilike(pattern),
-                              Customer.phone.ilike(pattern), Customer.email.ilike(pattern)))
-    if "owner_id" in query:
-        conditions.append(Customer.owner_id == query["owner_id"])
-    if "group_id" in query:
-        conditions.append(Customer.id.in_(
-            select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"])))
-    if query.get("stars"):
-        conditions.append(rating.stars_condition(query["stars"], thresholds))
-    return conditions
 
 
 # Walking an id index backwards until a page of matches is found reads about
@@ -181,11 +165,20 @@ def _insert_with_code(session, actor, data):
             with session.begin_nested():
                 session.add(customer)
                 session.flush()
+                _write_search(session, customer)
             return customer
         except IntegrityError:
             if given_code:
                 raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
             # someone chose this generated code by hand: take the next number
+
+
+def _write_search(session, customer):
+    """Copy the customer's searched fields to customer_search, in the caller's transaction
+    (the list's ``q`` reads them there; see the table's note in models)."""
+    values = {field: getattr(customer, field) for field in SEARCHED}
+    session.execute(insert(customer_search).values(customer_id=customer.id, **values)
+                    .on_conflict_do_update(index_elements=[customer_search.c.customer_id], set_=values))
 
 
 def update_customer(session, actor, customer_id, data):
@@ -202,6 +195,8 @@ def update_customer(session, actor, customer_id, data):
                 session.flush()
         except IntegrityError:
             raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
+    if set(changed) & set(SEARCHED):
+        _write_search(session, customer)
     if "group_ids" in data:
         bulk.select_customers(session, actor, [customer.id])
         if groups.change_groups(session, GROUP_MODES["move"], data["group_ids"]):

@@ -1,0 +1,36 @@
+"""The customer list's filters, as SQL conditions on customers: for the list, and for bulk actions
+on every visible customer matching a filter."""
+from sqlalchemy import or_, select
+
+from services.customers import rating
+from services.customers.models import SEARCHED, Customer, customer_search, group_members
+
+
+def matching(query, thresholds):
+    """The filters (``CustomerFilter``) as conditions on customers: text, owner, group, stars."""
+    conditions = []
+    if query.get("q"):
+        conditions.append(Customer.id.in_(containing(query["q"])))
+    if "owner_id" in query:
+        conditions.append(Customer.owner_id == query["owner_id"])
+    if "group_id" in query:
+        conditions.append(Customer.id.in_(
+            select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"])))
+    if query.get("stars"):
+        conditions.append(rating.stars_condition(query["stars"], thresholds))
+    return conditions
+
+
+def containing(q):
+    """The ids of the customers with ``q`` in their name, code, phone or email, any case.
+
+    Read from customer_search, whose trigram index answers ``ILIKE '%q%'`` without scanning
+    every customer (``%``, ``_`` and ``\\`` in q are literal).  A MATERIALIZED CTE: the matches
+    are found once per statement (not once per visibility branch), by the index, then joined;
+    left free, the planner may walk customers newest first testing each one's text, which reads
+    most of the table when the matches are old customers (seconds on a million).
+    """
+    pattern = "%{}%".format(q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+    found = select(customer_search.c.customer_id).where(
+        or_(*(customer_search.c[field].ilike(pattern) for field in SEARCHED)))
+    return select(found.cte("found").prefix_with("MATERIALIZED"))
