@@ -54,6 +54,7 @@ VIETNAMESE = {
     "INVALID_SIGNATURE": "Chữ ký X-Twilio-Signature bị thiếu hoặc không đúng.",
     # customers
     "CUSTOMER_NOT_FOUND": "Không tìm thấy khách hàng.",
+    "SELECTION_TOO_LARGE": "Quá nhiều khách hàng khớp bộ lọc cho một thao tác hàng loạt; hãy thu hẹp bộ lọc.",
     "CUSTOMER_CODE_TAKEN": "Mã khách hàng đã được sử dụng.",
     "CUSTOMER_EDIT_FORBIDDEN": "Bạn chỉ được xem khách hàng này, không được sửa.",
     "CUSTOMER_DELETE_FORBIDDEN": "Chỉ chủ sở hữu, quản lý phòng ban của chủ sở hữu hoặc quản trị viên mới được xóa khách hàng.",

@@ -1,4 +1,5 @@
-"""The selection of a bulk action: the given customers the actor may see.
+"""The selection of a bulk action: the given customers the actor may see, or every customer the
+actor may see that matches a filter (newest first, as the list shows them).
 
 It lives in a temporary table of the call's transaction (dropped at commit or rollback),
 so that the few set-based statements of the action join it instead of re-reading
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, Table, func, insert, select
 
+from services.core.contracts.customers import MAX_BULK
+from services.customers import exceptions, filters, rating
 from services.customers.visibility import among, customers, editable, visible
 
 selection = Table(
@@ -47,24 +50,55 @@ def editable_ids():
     return select(selection.c.customer_id).where(selection.c.editable)
 
 
+def select_requested(session, actor, data, lock=False):
+    """The selection of a bulk request (``Selection`` contract): its ``customer_ids``, or every
+    customer the actor may see that matches its ``filter``, newest first."""
+    if "filter" in data:
+        return select_matching(session, actor, filters.matching(data["filter"], rating.thresholds(session)), lock)
+    return select_customers(session, actor, data["customer_ids"], lock)
+
+
 def select_customers(session, actor, customer_ids, lock=False):
     """Fill the selection table for this transaction; ``lock`` locks the customers' rows."""
+    given = list(dict.fromkeys(customer_ids))
+    matched = _fill(session, actor, among(given), lock=lock)
+    return _selection(session, actor, given, matched)
+
+
+def select_matching(session, actor, matching, lock=False):
+    """Fill the selection table with the customers the actor may see that meet ``matching``
+    (conditions on customers), at most MAX_BULK of them (more: SelectionTooLarge)."""
+    matched = _fill(session, actor, *matching, lock=lock, limit=MAX_BULK + 1)
+    if matched > MAX_BULK:
+        raise exceptions.SelectionTooLarge(fields={"filter": [
+            "More than {:,} customers match; a bulk action takes at most {:,}.".format(MAX_BULK, MAX_BULK)]})
+    given = session.connection().scalars(
+        select(selection.c.customer_id).order_by(selection.c.customer_id.desc())).all()
+    return _selection(session, actor, given, matched)
+
+
+def _fill(session, actor, *conditions, lock=False, limit=None):
+    """Insert the visible customers meeting ``conditions`` into the selection; returns how many."""
     connection = session.connection()
     selection.create(connection)
-    given = list(dict.fromkeys(customer_ids))
     query = (
         select(customers.c.id, customers.c.owner_id, customers.c.owner_department_id, editable(actor))
-        .where(among(given), visible(actor))
+        .where(visible(actor), *conditions)
     )
+    if limit is not None:
+        query = query.order_by(customers.c.id.desc()).limit(limit)
     if lock:
         query = query.with_for_update(of=customers)
     connection.execute(insert(selection).from_select(
         ["customer_id", "owner_id", "owner_department_id", "editable"], query))
-    matched = connection.scalar(select(func.count()).select_from(selection))
+    return connection.scalar(select(func.count()).select_from(selection))
+
+
+def _selection(session, actor, given, matched):
     result = Selection(given=given, matched=matched, skipped_ids=[])
     if matched and not actor.is_admin:
         result.skipped_ids = result.in_order(
-            connection.scalars(select(selection.c.customer_id).where(~selection.c.editable)))
+            session.connection().scalars(select(selection.c.customer_id).where(~selection.c.editable)))
     return result
 
 

@@ -103,3 +103,8 @@ class EmptyDepartment(RuleViolation):
 class SplitRequired(InvalidInput):
     code = "SPLIT_EVENLY_REQUIRED"
     message = "Several new owners need split_evenly: true."
+
+
+class SelectionTooLarge(RuleViolation):
+    code = "SELECTION_TOO_LARGE"
+    message = "More customers match this filter than one bulk action takes; narrow the filter."

@@ -65,7 +65,7 @@ def delete_group(session, actor, group_id):
 def bulk_groups(session, actor, data):
     require_actor(actor)
     data = load(BulkGroups(), data)
-    selection = bulk.select_customers(session, actor, data["customer_ids"])
+    selection = bulk.select_requested(session, actor, data)
     changed = change_groups(session, GROUP_MODES[data["mode"]], data["group_ids"])
     session.commit()
     return selection.result(changed)

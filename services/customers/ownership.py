@@ -48,7 +48,7 @@ def transfer_owner(session, directory, actor, data):
     if len(owners) > 1 and not data["split_evenly"]:
         raise exceptions.SplitRequired(fields={"split_evenly": [
             "{} new owners: set split_evenly.".format(len(owners))]})
-    selection = bulk.select_customers(session, actor, data["customer_ids"], lock=True)
+    selection = bulk.select_requested(session, actor, data, lock=True)
     blocks = split_evenly(bulk.editable_in_order(session, selection), len(owners))
     change_id = history.start_change(session, actor, "owner_transfer", {
         key: data[key] for key in ("user_ids", "department_ids", "split_evenly", "transfer_activities", "share_related")

@@ -54,7 +54,7 @@ def bulk_share(session, directory, actor, data):
         people.check_share_targets(directory, data["user_ids"], data["department_ids"])
     targets = targets_of(data["user_ids"], data["department_ids"])
     level = data["level"]
-    selection = bulk.select_customers(session, actor, data["customer_ids"])
+    selection = bulk.select_requested(session, actor, data)
     change_id = history.start_change(session, actor, "share_" + mode.name, {
         "user_ids": data["user_ids"], "department_ids": data["department_ids"],
         "level": level if mode.sets_chosen else None, "include": data["include"],

@@ -81,6 +81,32 @@ def test_list_filters(admin, new_user):
     assert error_code(seller.get(API + "/customers", params={"stars": 6}), 400) == "VALIDATION_ERROR"
 
 
+def test_bulk_actions_on_a_filter(admin, new_user):
+    """Beyond: a bulk action on every visible customer matching the list's filters, newest first."""
+    seller, colleague, first_target, second_target = new_user(), new_user(), new_user(), new_user()
+    tag = unique("filter")
+    group = created(admin.post(API + "/customer-groups", {"name": unique("Group "), "points": 3}))
+    mine = [new_customer(seller, name="{} {}".format(tag, i))["id"] for i in range(3)]
+    theirs = new_customer(colleague, name=tag + " theirs")["id"]
+    moved = ok(seller.post(API + "/customers/bulk/groups", {"filter": {"q": tag}, "mode": "add",
+                                                             "group_ids": [group["id"]]}))
+    assert (moved["matched"], moved["changed"]) == (3, 3)
+    in_group = ok(admin.get(API + "/customers", params={"group_id": group["id"]}))
+    assert [c["id"] for c in in_group["items"]] == mine[::-1] and {c["score"] for c in in_group["items"]} == {3}
+    transferred = ok(seller.post(API + "/customers/bulk/transfer-owner", {
+        "filter": {"group_id": group["id"]}, "split_evenly": True,
+        "user_ids": [first_target.user["id"], second_target.user["id"]]}))
+    assert transferred["assignments"] == {str(first_target.user["id"]): [mine[2], mine[1]],
+                                          str(second_target.user["id"]): [mine[0]]}
+    assert ok(admin.get(API + "/customers/{}".format(theirs)))["owner_id"] == colleague.user["id"]
+    both = seller.post(API + "/customers/bulk/share", {"customer_ids": mine, "filter": {"q": tag}, "mode": "add",
+                                                       "user_ids": [colleague.user["id"]]})
+    assert error_code(both, 400) == "VALIDATION_ERROR" and "customer_ids" in both.json()["error"]["fields"]
+    shared = ok(colleague.post(API + "/customers/bulk/share", {"filter": {"q": tag}, "mode": "add",
+                                                               "user_ids": [seller.user["id"]]}))
+    assert shared["matched"] == 1  # the colleague sees only their own
+
+
 def test_contacts_activities_and_records(admin, new_user):
     seller = new_user()
     customer = new_customer(seller)

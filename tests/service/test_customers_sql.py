@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from services.core.actor import Actor
 from services.core.errors import DomainError, InvalidInput, NotFound, RuleViolation
-from services.customers import customers, exceptions, groups, history, ownership, rating, related, sharing
+from services.customers import bulk, customers, exceptions, groups, history, ownership, rating, related, sharing
 from services.customers.models import Activity, Customer, activity_shares, customer_shares, group_members, record_shares
 from services.customers.service import CustomersService
 from services.customers.visibility import visible_customer_ids
@@ -293,6 +293,39 @@ def test_transfer_refuses_bad_targets_and_changes_nothing(new_session, run, make
         run(ownership.transfer_owner, DIRECTORY, OWNER, dict(request_, customer_ids=[customer_id]))
     assert new_session().scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == OWNER.id
     assert run(history.list_history, ADMIN, {})["total"] == 0
+
+
+def test_bulk_actions_on_every_visible_customer_matching_a_filter(new_session, run, make_customer, monkeypatch):
+    vip = run(groups.create_group, ADMIN, {"name": "VIP", "points": 5})["id"]
+    gold = run(groups.create_group, ADMIN, {"name": "Gold", "points": 1})["id"]
+    mine = [make_customer(name="Mine {}".format(i), group_ids=[vip]) for i in range(5)]
+    not_in_vip = make_customer(name="Mine too")
+    hidden = make_customer(actor=COLLEAGUE, name="Not mine", group_ids=[vip])  # OWNER cannot see it
+    result = run(groups.bulk_groups, OWNER, {"filter": {"group_id": vip}, "mode": "add", "group_ids": [gold]})
+    assert (result["matched"], result["changed"]) == (5, 5)
+    members = set(new_session().scalars(select(group_members.c.customer_id).where(group_members.c.group_id == gold)))
+    assert members == set(mine)
+    # a split follows the list's order: newest first
+    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {"filter": {"group_id": gold, "q": "mine"},
+                                                              "user_ids": [7, 8], "split_evenly": True})
+    newest_first = mine[::-1]
+    assert result["assignments"] == {"7": newest_first[:3], "8": newest_first[3:]}
+    owners = dict(new_session().execute(select(Customer.id, Customer.owner_id)).all())
+    assert (owners[not_in_vip], owners[hidden]) == (OWNER.id, COLLEAGUE.id)
+    # more matches than a call takes: refused, nothing changed
+    monkeypatch.setattr(bulk, "MAX_BULK", 1)
+    with pytest.raises(exceptions.SelectionTooLarge):
+        run(sharing.bulk_share, DIRECTORY, ADMIN, {"filter": {}, "mode": "add", "user_ids": [7]})
+    assert share_table(new_session(), hidden) == {}
+    result = run(sharing.bulk_share, DIRECTORY, COLLEAGUE, {"filter": {"q": "not mine"}, "mode": "add",
+                                                           "user_ids": [7]})
+    assert (result["matched"], share_table(new_session(), hidden)) == (1, {("user", 7): "view"})
+
+
+@pytest.mark.parametrize("selection", [{}, {"customer_ids": [1], "filter": {}}, {"filter": {"stars": [9]}}])
+def test_a_bulk_action_takes_ids_or_a_filter(run, selection):
+    with pytest.raises(InvalidInput):
+        run(groups.bulk_groups, ADMIN, dict(selection, mode="move", group_ids=[]))
 
 
 def test_only_editable_customers_change_and_the_others_are_reported(new_session, run, make_customer):

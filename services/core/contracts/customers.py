@@ -67,11 +67,18 @@ class Customer(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class CustomerQuery(PageQuery):
-    q = fields.String(validate=validate.Length(min=1, max=200))
+class CustomerFilter(Schema):
+    """The customer list's filters; a bulk action may take every visible customer matching them."""
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Part of the name, code, phone or email (any case)"})
     owner_id = fields.Integer(validate=validate.Range(min=1))
     group_id = fields.Integer(validate=validate.Range(min=1))
-    stars = fields.List(fields.Integer(validate=validate.OneOf(STAR_LEVELS)), validate=validate.Length(min=1))
+    stars = fields.List(fields.Integer(validate=validate.OneOf(STAR_LEVELS)), validate=validate.Length(min=1),
+                        metadata={"description": "One or several star levels"})
+
+
+class CustomerQuery(PageQuery, CustomerFilter):
+    pass
 
 
 class CustomerSnapshot(Schema):
@@ -159,8 +166,21 @@ class CustomerGroup(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class BulkGroups(Schema):
-    customer_ids = CustomerIds(required=True)
+class Selection(Schema):
+    """The customers of a bulk action: the given ids (in that order), or every customer visible to
+    the caller that matches ``filter`` (newest first, as listed); one or the other."""
+    customer_ids = CustomerIds(metadata={"description": "Up to {:,} ids, in order".format(MAX_BULK)})
+    filter = fields.Nested(CustomerFilter, metadata={
+        "description": "Instead of customer_ids: every visible customer matching these filters, newest first "
+                       "(at most {:,}; `{{}}` is every visible customer)".format(MAX_BULK)})
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        if ("customer_ids" in data) == ("filter" in data):
+            raise ValidationError("Give either customer_ids or filter.", "customer_ids")
+
+
+class BulkGroups(Selection):
     mode = fields.String(required=True, validate=validate.OneOf(GROUP_MODES))
     group_ids = id_list(required=True)
 
@@ -181,15 +201,13 @@ class Targets(Schema):
             raise ValidationError("Choose at least one user or department.", "user_ids")
 
 
-class BulkShare(Targets):
-    customer_ids = CustomerIds(required=True)
+class BulkShare(Targets, Selection):
     mode = fields.String(required=True, validate=validate.OneOf(SHARE_MODES))
     level = fields.String(load_default="view", validate=validate.OneOf(SHARE_LEVELS))
     include = fields.List(fields.String(validate=validate.OneOf(SHARE_INCLUDES)), load_default=list)
 
 
-class BulkTransferOwner(Targets):
-    customer_ids = CustomerIds(required=True)
+class BulkTransferOwner(Targets, Selection):
     split_evenly = fields.Boolean(load_default=False)
     transfer_activities = fields.List(fields.String(validate=validate.OneOf(OPEN_ACTIVITY_STATUSES)),
                                       load_default=list)
