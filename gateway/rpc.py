@@ -5,21 +5,16 @@ Calls carry the worker's context data, where the request's actor is put.
 """
 import logging
 
-import eventlet
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
 
 from gateway.errors import ApiError
 from services.core.actor import CONTEXT_KEY
-from services.core.errors import parse_remote_error
+from services.core.errors import DomainError, parse_remote_error
+from services.core.rpc import send, wait_for
 
 log = logging.getLogger(__name__)
-
-
-class ServiceTimeout(ApiError):
-    def __init__(self, service):
-        super().__init__("timeout", "SERVICE_TIMEOUT", "The {} service did not answer in time.".format(service))
 
 
 class Caller:
@@ -35,17 +30,15 @@ class Caller:
     def start(self, service, method, *args, **kwargs):
         """Send the call; returns a reply whose ``result()`` waits for the answer."""
         try:
-            return MethodProxy(self.worker_ctx, service, method, self.reply_listener).call_async(*args, **kwargs)
-        except UnknownService:
-            raise ApiError("unavailable", "SERVICE_UNAVAILABLE", "The {} service is not running.".format(service))
+            return send(MethodProxy(self.worker_ctx, service, method, self.reply_listener), *args, **kwargs)
+        except DomainError as exc:
+            raise ApiError.from_dict(exc.to_dict())
 
     def wait(self, service, reply, timeout=None):
         try:
-            with eventlet.Timeout(timeout or self.timeout):
-                return reply.result()
-        except eventlet.Timeout:
-            log.warning("%s did not answer within %ss", service, timeout or self.timeout)
-            raise ServiceTimeout(service)
+            return wait_for(reply, service, timeout or self.timeout)
+        except DomainError as exc:
+            raise ApiError.from_dict(exc.to_dict())
         except RemoteError as exc:
             error = parse_remote_error(exc.value)
             if error is None:

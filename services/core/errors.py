@@ -81,7 +81,25 @@ class RuleViolation(DomainError):
     message = "A business rule refuses this change."
 
 
-KINDS = {cls.kind for cls in (InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation)}
+class ServiceUnavailable(DomainError):
+    """Another service this one needs is not running (HTTP 503); retried by event handlers."""
+    kind = "unavailable"
+    code = "SERVICE_UNAVAILABLE"
+    message = "A service this request needs is not running."
+    retryable = True
+
+
+class ServiceTimeout(DomainError):
+    """Another service this one needs did not answer in time (HTTP 504); retried by event handlers."""
+    kind = "timeout"
+    code = "SERVICE_TIMEOUT"
+    message = "A service this request needs did not answer in time."
+    retryable = True
+
+
+_CLASS_BY_KIND = {cls.kind: cls for cls in (
+    InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation, ServiceUnavailable, ServiceTimeout)}
+KINDS = set(_CLASS_BY_KIND)
 
 # Every service lists these in ``expected_exceptions`` so they are logged as
 # expected outcomes, not crashes.
@@ -100,3 +118,16 @@ def parse_remote_error(value):
     if not isinstance(data, dict) or data.get("kind") not in KINDS or "code" not in data:
         return None
     return data
+
+
+def relayed(remote_error):
+    """The domain error another service raised (a nameko ``RemoteError``), as the same kind raised
+    here, so that the gateway answers it as if that service had been called directly; any other
+    remote failure is returned as it is."""
+    data = parse_remote_error(remote_error.value)
+    if data is None:
+        return remote_error
+    error = _CLASS_BY_KIND[data["kind"]](data["message"], code=data["code"], fields=data.get("fields"))
+    if data["code"] == ConcurrentChange.code:
+        error.retryable = True
+    return error

@@ -9,7 +9,7 @@ from services.core.contracts.customers import Contact as ContactSchema
 from services.core.contracts.customers import Customer as CustomerSchema
 from services.core.contracts.customers import CustomerQuery, CustomerSnapshot
 from services.core.contracts.common import PageQuery
-from services.core.errors import InvalidInput
+from services.core.errors import InvalidInput, relayed
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, filters, groups, rating, sharing
@@ -133,7 +133,7 @@ def open_ticket(session, tickets, actor, customer_id, ticket):
     try:
         return tickets.create_ticket(ticket, customer)
     except RemoteError as exc:
-        raise exceptions.relayed(exc)
+        raise relayed(exc)
 
 
 # -- changing ------------------------------------------------------------------

@@ -1,18 +1,5 @@
 """Domain errors of the customers service (subclasses of services.core.errors kinds)."""
-from services.core.errors import (
-    Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, Unauthenticated, parse_remote_error,
-)
-
-_BY_KIND = {cls.kind: cls for cls in (InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation)}
-
-
-def relayed(remote_error):
-    """The domain error another service raised (a nameko RemoteError), as the same kind raised here,
-    so that the gateway answers it as if that service had been called directly."""
-    data = parse_remote_error(remote_error.value)
-    if data is None:
-        return remote_error
-    return _BY_KIND[data["kind"]](data["message"], code=data["code"], fields=data.get("fields"))
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 
 
 class CustomerNotFound(NotFound):

@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from services.core.actor import require_actor
 from services.core.contracts.notifications import BulkEmail, BulkSms
-from services.core.errors import InvalidInput, RuleViolation
+from services.core.errors import InvalidInput, RuleViolation, relayed
 from services.core.outbox import record_event
 from services.core.schemas import load
-from services.customers import exceptions
 from services.customers.models import Contact
 from services.customers.visibility import customers, ordered_ids, visible, visible_customers
 
@@ -70,7 +69,7 @@ def _open_and_request(session, notifications, actor, event_type, plan):
     try:
         answer = notifications.open_batch(plan)
     except RemoteError as exc:
-        raise exceptions.relayed(exc)
+        raise relayed(exc)
     recipients = plan["recipients"]
     parts = max(1, -(-len(recipients) // PART_SIZE))
     for part in range(parts):

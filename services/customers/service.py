@@ -1,10 +1,11 @@
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.core.actor import CurrentActor
 from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import TimedRpcProxy
 from services.customers import customers, groups, history, ownership, rating, related, sharing
 from services.customers import messaging
 
@@ -17,9 +18,9 @@ class CustomersService:
     db = Database()
     actor = CurrentActor()
     outbox = OutboxRelay()
-    directory = RpcProxy("directory")
-    tickets = RpcProxy("tickets")
-    notifications = RpcProxy("notifications")
+    directory = TimedRpcProxy("directory")
+    tickets = TimedRpcProxy("tickets")
+    notifications = TimedRpcProxy("notifications")
 
     @rpc
     def ping(self):

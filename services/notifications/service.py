@@ -1,4 +1,4 @@
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.actor import CurrentActor
@@ -6,6 +6,7 @@ from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import TimedRpcProxy
 from services.notifications import batches, brandnames, messages, opt_outs, sending, ticket_notices
 from services.notifications.providers import Providers
 from services.notifications.settings import NotificationSettings
@@ -21,7 +22,7 @@ class NotificationsService:
     outbox = OutboxRelay()
     channels = Providers()
     settings = NotificationSettings()
-    directory = RpcProxy("directory")
+    directory = TimedRpcProxy("directory")
 
     @rpc
     def ping(self):

@@ -1,6 +1,6 @@
 import logging
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.actor import CurrentActor
@@ -8,6 +8,7 @@ from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import TimedRpcProxy
 from services.tickets import dispatcher, kpi, support_groups, tickets
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class TicketsService:
     db = Database()
     actor = CurrentActor()
     outbox = OutboxRelay()
-    directory = RpcProxy("directory")
+    directory = TimedRpcProxy("directory")
 
     @rpc
     def ping(self):

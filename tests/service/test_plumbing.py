@@ -4,13 +4,17 @@ import json
 import time
 
 import pytest
+import eventlet
 from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.testing.services import entrypoint_hook
 from nameko.standalone.events import event_dispatcher
 from sqlalchemy import select, text
 
 from services.core.consumer import first_delivery
 from services.core.db import Database, make_engine
-from services.core.errors import ConcurrentChange
+from services.core.errors import ConcurrentChange, ServiceTimeout, ServiceUnavailable
+from services.core.rpc import TimedRpcProxy
 from services.core.events import DEAD_LETTER_QUEUE, handles
 from services.core.outbox import OutboxRelay, record_event
 from services.core.plumbing import outbox, plumbing_metadata
@@ -61,6 +65,25 @@ class FlakyListener:
                             {"id": event["data"]["department_id"]})
         self.db.commit()
         DELIVERIES.append(event["id"])
+
+
+class Sleepy:
+    name = "sleepy"
+
+    @rpc
+    def nap(self, seconds):
+        eventlet.sleep(seconds)
+        return "rested"
+
+
+class Caller:
+    name = "caller"
+    sleepy = TimedRpcProxy("sleepy")
+    nobody = TimedRpcProxy("nobody")
+
+    @rpc
+    def call(self, service, seconds):
+        return getattr(self, service).nap(seconds)
 
 
 @pytest.fixture(autouse=True)
@@ -190,6 +213,20 @@ def test_handler_that_met_a_concurrent_change_gets_the_event_again(container_fac
     session.commit()
     assert wait_until(lambda: DELIVERIES == [event_id])
     assert name_of(session, target) == "deadlocked+"
+
+
+def test_a_call_to_another_service_answers_or_times_out(container_factory, rabbit_config):
+    container_factory(Sleepy, rabbit_config).start()
+    caller = container_factory(Caller, dict(rabbit_config, RPC_TIMEOUT=0.5))
+    caller.start()
+    with entrypoint_hook(caller, "call") as call:
+        assert call("sleepy", 0) == "rested"
+        began = time.time()
+        with pytest.raises(ServiceTimeout) as timed_out:
+            call("sleepy", 5)
+        assert time.time() - began < 3 and timed_out.value.retryable
+        with pytest.raises(ServiceUnavailable):
+            call("nobody", 0)
 
 
 def test_deadlock_is_a_concurrent_change_and_changes_nothing(databases, session):

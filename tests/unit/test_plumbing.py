@@ -13,7 +13,10 @@ from gateway.routing import Router, _query_dict, dispatch
 from gateway.rpc import Caller
 from gateway.tokens import TokenIssuer
 from services.core.actor import Actor, CurrentActor
-from services.core.errors import Conflict, InvalidInput, NotFound, RuleViolation, parse_remote_error
+from services.core.errors import (
+    ConcurrentChange, Conflict, InvalidInput, NotFound, RuleViolation, ServiceTimeout, ServiceUnavailable,
+    parse_remote_error, relayed,
+)
 from services.core.schemas import flatten_messages
 
 
@@ -49,6 +52,9 @@ class CustomerNotFound(NotFound):  # a service's own domain error
     (CustomerNotFound("Customer 4 not found."), 404),
     (Conflict(), 409),
     (RuleViolation("Balance would go negative.", code="INSUFFICIENT_FUNDS"), 422),
+    (ConcurrentChange(), 409),
+    (ServiceUnavailable("The directory service is not running."), 503),
+    (ServiceTimeout("The directory service did not answer in time."), 504),
 ])
 def test_domain_errors_survive_nameko_serialisation_and_map_to_status(error, status):
     remote = deserialize(serialize(error))  # exactly what the gateway receives
@@ -60,6 +66,16 @@ def test_domain_errors_survive_nameko_serialisation_and_map_to_status(error, sta
     body = json.loads(response.get_data())
     assert body["error"]["code"] == error.code
     assert body["error"].get("fields", {}) == error.fields
+
+
+@pytest.mark.parametrize("error", [CustomerNotFound(), ConcurrentChange(), ServiceTimeout(), RuleViolation()])
+def test_a_service_relays_the_domain_error_of_the_service_it_called(error):
+    """What a caller re-raises keeps the kind, code, message and fields, and whether a retry may succeed."""
+    again = relayed(deserialize(serialize(error)))
+    assert (again.kind, again.code, again.message, again.fields, again.retryable) == (
+        error.kind, error.code, error.message, error.fields, error.retryable)
+    bug = deserialize(serialize(KeyError("x")))
+    assert relayed(bug) is bug
 
 
 def test_non_domain_errors_are_not_mistaken_for_domain_errors():
