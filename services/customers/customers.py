@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from services.core.actor import require_actor
 from services.core.contracts.customers import Contact as ContactSchema
 from services.core.contracts.customers import Customer as CustomerSchema
-from services.core.contracts.customers import CustomerQuery, CustomerSnapshot
+from services.core.contracts.customers import CustomerQuery, CustomerSnapshot, VisibleQuery
 from services.core.contracts.common import PageQuery
 from services.core.errors import InvalidInput, relayed
 from services.core.outbox import record_event
@@ -15,7 +15,7 @@ from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, filters, groups, rating, sharing
 from services.customers.models import SEARCHED, Contact, Customer, customer_search, customer_shares, group_members
 from services.customers.modes import GROUP_MODES
-from services.customers.visibility import deletable, editable, visible, visible_branches
+from services.customers.visibility import deletable, editable, visible, visible_branches, visible_customer_ids
 
 customer_schema = CustomerSchema()
 contact_schema = ContactSchema()
@@ -119,6 +119,12 @@ def _newest_first(session, wanted, total):
     if wanted * customers_count / total <= PK_WALK_LIMIT:
         return lambda column: column.desc()
     return lambda column: (column + 0).desc()  # not an index's order: the planner filters first
+
+
+def visible_ids(session, actor, customer_ids):
+    """The ids among ``customer_ids`` (at most MAX_BULK) that the actor may see, in the given order."""
+    require_actor(actor)
+    return visible_customer_ids(session, actor, load(VisibleQuery(), {"customer_ids": customer_ids})["customer_ids"])
 
 
 def snapshot(session, actor, customer_id):

@@ -54,6 +54,11 @@ class CustomersService:
         return customers.snapshot(self.db, self.actor, customer_id)
 
     @rpc(expected_exceptions=EXPECTED)
+    def visible_customer_ids(self, customer_ids):
+        """Which of these customers the caller may see (tickets shows only those)."""
+        return customers.visible_ids(self.db, self.actor, customer_ids)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_shares(self, customer_id):
         return customers.list_shares(self.db, self.actor, customer_id)
 

@@ -9,7 +9,7 @@ from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
 from services.core.rpc import TimedRpcProxy
-from services.tickets import dispatcher, kpi, support_groups, tickets
+from services.tickets import customer_view, dispatcher, kpi, support_groups, tickets
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ class TicketsService:
     actor = CurrentActor()
     outbox = OutboxRelay()
     directory = TimedRpcProxy("directory")
+    customers = TimedRpcProxy("customers")
 
     @rpc
     def ping(self):
@@ -64,19 +65,20 @@ class TicketsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def create_ticket(self, ticket, customer=None):
-        return tickets.create_ticket(self.db, self.actor, ticket, customer)
+        """Its creator sees its customer: the customers service just checked (it may be the caller)."""
+        return dict(tickets.create_ticket(self.db, self.actor, ticket, customer), customer_hidden=False)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tickets(self, query=None):
-        return tickets.list_tickets(self.db, self.actor, query)
+        return customer_view.shown(self.customers, self.actor, tickets.list_tickets(self.db, self.actor, query))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_ticket(self, ticket_id):
-        return tickets.get_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.get_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_ticket(self, ticket_id, data, customer=None):
-        return tickets.update_ticket(self.db, self.actor, ticket_id, data, customer)
+        return customer_view.shown(self.customers, self.actor, tickets.update_ticket(self.db, self.actor, ticket_id, data, customer))
 
     @rpc(expected_exceptions=EXPECTED)
     def ticket_history(self, ticket_id):
@@ -84,27 +86,27 @@ class TicketsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_ticket(self, ticket_id):
-        return tickets.accept_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.accept_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def start_ticket(self, ticket_id):
-        return tickets.start_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.start_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def hold_ticket(self, ticket_id):
-        return tickets.hold_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.hold_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_ticket(self, ticket_id):
-        return tickets.complete_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.complete_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_ticket(self, ticket_id):
-        return tickets.cancel_ticket(self.db, self.actor, ticket_id)
+        return customer_view.shown(self.customers, self.actor, tickets.cancel_ticket(self.db, self.actor, ticket_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def transfer_ticket(self, ticket_id, data):
-        return tickets.transfer_ticket(self.db, self.actor, ticket_id, data)
+        return customer_view.shown(self.customers, self.actor, tickets.transfer_ticket(self.db, self.actor, ticket_id, data))
 
     @rpc(expected_exceptions=EXPECTED)
     def employee_kpi(self, query=None):

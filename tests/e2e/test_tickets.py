@@ -204,3 +204,28 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
     # a customer id in the body of the customer route is refused (the path decides)
     response = owner.post("/api/v1/customers/{}/tickets".format(customer["id"]), dict(body, customer_id=1))
     assert response.status_code == 400
+
+
+def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new_user):
+    """SPEC §1: a customer is never shown to whom cannot see it, tickets' snapshots included."""
+    owner, agent = new_user(), new_user()
+    ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Billing ")}, 201)
+    post_ok(admin, "/api/v1/support-groups", {"name": unique("Billing desk "), "ticket_type_ids": [ticket_type["id"]],
+                                              "members": [{"user_id": agent.user["id"], "priority": 1}]}, 201)
+    customer = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique()}, 201)
+    ticket = post_ok(owner, "/api/v1/customers/{}/tickets".format(customer["id"]),
+                     {"title": "Hóa đơn sai", "type_id": ticket_type["id"]}, 201)
+    assert (ticket["customer"]["id"], ticket["customer_hidden"]) == (customer["id"], False)
+    seen = wait_assigned(agent, ticket["id"], agent.user["id"])
+    assert (seen["customer_id"], seen["customer"], seen["customer_hidden"]) == (None, None, True)
+    listed = {t["id"]: t for t in agent.get("/api/v1/tickets", params={"page_size": 500}).json()["items"]}
+    assert (listed[ticket["id"]]["customer"], listed[ticket["id"]]["customer_hidden"]) == (None, True)
+    accepted = post_ok(agent, "/api/v1/tickets/{}/start".format(ticket["id"]))
+    assert (accepted["customer"], accepted["customer_hidden"]) == (None, True)
+    assert ticket_of(admin, ticket["id"])["customer"]["id"] == customer["id"]
+    assert ticket_of(owner, ticket["id"])["customer"]["id"] == customer["id"]
+    shared = owner.post("/api/v1/customers/bulk/share", {"customer_ids": [customer["id"]], "mode": "add",
+                                                          "user_ids": [agent.user["id"]]})
+    assert shared.status_code == 200, shared.text
+    seen = ticket_of(agent, ticket["id"])
+    assert (seen["customer"]["code"], seen["customer_hidden"]) == (customer["code"], False)

@@ -81,6 +81,11 @@ class CustomerQuery(PageQuery, CustomerFilter):
     pass
 
 
+class VisibleQuery(Schema):
+    """Which of these customers may the caller see (RPC ``visible_customer_ids``)."""
+    customer_ids = CustomerIds(required=True)
+
+
 class CustomerSnapshot(Schema):
     """What other services keep of a customer (tickets, messages)."""
     id = fields.Integer(required=True)
