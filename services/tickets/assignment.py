@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from services.core.contracts.tickets import Ticket as TicketSchema, TicketHistoryEntry
 from services.core.outbox import record_event
-from services.tickets.models import ASSIGNED, OPEN_STATUSES, GroupMember, Ticket, TicketHistory
+from services.tickets.models import ASSIGNED, ON_HOLD, OPEN_STATUSES, UNASSIGNED, GroupMember, Ticket, TicketHistory
 
 # first key of the two-key advisory lock: "a tickets support group"
 GROUP_LOCK = 7301
@@ -95,6 +95,27 @@ def give_ticket(session, ticket, member, action, actor=None, at=None, reason=Non
     session.flush()
     record_event(session, "ticket_assigned", ticket_event(ticket, previous_assignee_id=from_assignee_id, how=action),
                  actor)
+
+
+def take_back(session, group_id, user_ids, actor, reason):
+    """The unfinished tickets (assigned, in progress, on hold) that ``user_ids`` hold in the group
+    go back to waiting, for the dispatcher to give to others; returns how many.
+
+    The caller holds the group's lock.
+    """
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.group_id == group_id, Ticket.assignee_id.in_(list(user_ids)),
+                             Ticket.status.in_(OPEN_STATUSES + (ON_HOLD,)))
+        .order_by(Ticket.id).with_for_update()).all()
+    at = now()
+    for ticket in tickets:
+        from_status, from_assignee_id = ticket.status, ticket.assignee_id
+        ticket.status, ticket.assignee_id = UNASSIGNED, None
+        ticket.assigned_at = ticket.started_at = None
+        ticket.updated_at = at
+        record_change(session, ticket, "unassigned", actor.id, from_status, from_assignee_id, at, reason=reason)
+    session.flush()
+    return len(tickets)
 
 
 def member_of(session, group_id, user_id):

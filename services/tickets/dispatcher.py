@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from services.core.consumer import first_delivery
+from services.core.errors import ConcurrentChange
 from services.tickets import assignee_choice
 from services.tickets.assignment import give_ticket, lock_group, now, open_tickets_by_member
 from services.tickets.models import UNASSIGNED, GroupMember, Ticket
@@ -75,7 +76,7 @@ def dispatch_group_retrying(session, group_id, attempts=3):
     for attempt in range(1, attempts + 1):
         try:
             return dispatch_group(session, group_id)
-        except DBAPIError:
+        except (DBAPIError, ConcurrentChange):
             session.rollback()
             if attempt == attempts:
                 raise

@@ -10,7 +10,7 @@ from services.core.db import flush_unique
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.tickets import exceptions
-from services.tickets.assignment import lock_group, open_tickets_by_member
+from services.tickets.assignment import lock_group, open_tickets_by_member, take_back
 from services.tickets.models import GroupMember, SupportGroup, TicketType
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,9 @@ def create_group(session, directory, actor, data):
 
 
 def update_group(session, directory, actor, group_id, data):
-    """Rename, set the owned ticket types, and/or replace the members (availability of those kept is kept)."""
+    """Rename, set the owned ticket types, and/or replace the members (availability of those kept is kept).
+
+    The unfinished tickets of a member who leaves go back to waiting and to the other members."""
     require_admin(actor)
     raw, data = data, load(group_schema, data, partial=True)
     if "members" in data:
@@ -167,6 +169,9 @@ def update_group(session, directory, actor, group_id, data):
                 frees_members = True
             row.priority, row.capacity = member["priority"], member["capacity"]
             kept.append(row)
+        removed = set(current) - {row.user_id for row in kept}
+        if removed and take_back(session, group.id, removed, actor, "removed from the support group"):
+            frees_members = True  # their tickets wait again: the dispatcher gives them to the others
         group.members = kept
     session.flush()
     _group_changed(session, actor, group, frees_members)

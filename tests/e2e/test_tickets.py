@@ -229,3 +229,26 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
     assert shared.status_code == 200, shared.text
     seen = ticket_of(agent, ticket["id"])
     assert (seen["customer"]["code"], seen["customer_hidden"]) == (customer["code"], False)
+
+
+def test_a_member_who_leaves_the_group_hands_back_their_tickets(admin, new_user):
+    leaving, staying, creator = new_user(), new_user(), new_user()
+    ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Network ")}, 201)
+    group = post_ok(admin, "/api/v1/support-groups", {"name": unique("Network desk "), "ticket_type_ids": [ticket_type["id"]],
+                                                      "members": [{"user_id": leaving.user["id"], "priority": 2},
+                                                                  {"user_id": staying.user["id"], "priority": 1}]}, 201)
+    first = post_ok(creator, "/api/v1/tickets", {"title": "VPN down", "type_id": ticket_type["id"]}, 201)
+    wait_assigned(creator, first["id"], leaving.user["id"])
+    post_ok(leaving, "/api/v1/tickets/{}/start".format(first["id"]))
+    second = post_ok(creator, "/api/v1/tickets", {"title": "Wi-Fi slow", "type_id": ticket_type["id"]}, 201)
+    wait_assigned(creator, second["id"], staying.user["id"])
+    response = admin.patch("/api/v1/support-groups/{}".format(group["id"]), {
+        "members": [{"user_id": staying.user["id"], "priority": 1, "capacity": 2}]})
+    assert response.status_code == 200, response.text
+    handed = wait_assigned(creator, first["id"], staying.user["id"])
+    assert handed["started_at"] is None
+    history = creator.get("/api/v1/tickets/{}/history".format(first["id"])).json()["items"]
+    assert [(h["action"], h["from_assignee_id"], h["to_assignee_id"]) for h in history][-2:] == [
+        ("unassigned", leaving.user["id"], None), ("assigned", None, staying.user["id"])]
+    assert history[-2]["reason"] == "removed from the support group"
+    assert leaving.get("/api/v1/tickets/{}".format(first["id"])).status_code == 404  # no longer theirs nor their group's
