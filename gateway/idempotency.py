@@ -3,7 +3,9 @@ response and does nothing again (API.md).
 
 A key is claimed (per user) before the route runs; the response is stored when
 the route answers with anything but a 5xx (a failure releases the key so the
-client may retry).  The same key with another body is refused (422); a repeat
+client may retry), or with a 504: a service that did not answer in time may still
+have made the change, so a repeat gets that 504 again instead of running twice (the
+client checks what happened and uses a new key).  The same key with another body is refused (422); a repeat
 while the first request is still running gets 409.  Keys expire after
 ``IDEMPOTENCY_TTL_HOURS`` (default 24).
 """
@@ -18,6 +20,7 @@ from gateway.models import IdempotencyKey
 from services.core.db import database_url, make_engine
 
 HEADER = "Idempotency-Key"
+OUTCOME_UNKNOWN = 504  # the service may have applied the change after the gateway stopped waiting
 MAX_KEY_LENGTH = 200
 
 
@@ -66,10 +69,10 @@ class IdempotencyStore:
         return response
 
     def settle(self, user_id, key, response):
-        """Store the response, or release the key after a server-side failure."""
+        """Store the response, or release the key after a server-side failure that changed nothing."""
         where = (IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
         with self.engine.begin() as connection:
-            if response.status_code >= 500:
+            if response.status_code >= 500 and response.status_code != OUTCOME_UNKNOWN:
                 connection.execute(delete(IdempotencyKey).where(*where))
             else:
                 connection.execute(update(IdempotencyKey).where(*where).values(
