@@ -27,6 +27,8 @@ STATUS_BY_KIND = {
 class ApiError(Exception):
     """An error raised by the gateway itself (auth, routing, bad JSON, timeouts)."""
 
+    headers = None  # extra response headers (Retry-After...)
+
     def __init__(self, kind, code, message, fields=None):
         super().__init__(message)
         self.kind, self.code, self.message, self.fields = kind, code, message, fields or {}
@@ -49,5 +51,7 @@ def error_response(error, accept_language=None):
     body = {"error": {"code": error.code, "message": translate(error.code, error.message, accept_language)}}
     if error.fields:
         body["error"]["fields"] = error.fields
-    headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else None
-    return json_response(body, STATUS_BY_KIND.get(error.kind, 500), headers)
+    headers = dict(error.headers or {})
+    if error.kind == "unauthenticated":
+        headers["WWW-Authenticate"] = "Bearer"
+    return json_response(body, STATUS_BY_KIND.get(error.kind, 500), headers or None)

@@ -8,6 +8,7 @@ VIETNAMESE = {
     "UNAUTHENTICATED": "Bạn cần đăng nhập.",
     "INVALID_TOKEN": "Mã truy cập không hợp lệ hoặc đã hết hạn.",
     "INVALID_CREDENTIALS": "Sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đã bị khóa.",
+    "TOO_MANY_SIGN_IN_FAILURES": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau.",
     "FORBIDDEN": "Bạn không có quyền thực hiện thao tác này.",
     "ADMIN_REQUIRED": "Chỉ quản trị viên mới được thực hiện thao tác này.",
     "ROLE_REQUIRED": "Bạn không có vai trò cần thiết cho thao tác này.",

@@ -1,4 +1,4 @@
-"""The gateway's own small database: Idempotency-Key records."""
+"""The gateway's own small database: Idempotency-Key records, failed sign-ins."""
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, func
@@ -20,3 +20,15 @@ class IdempotencyKey(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one username or one client address in the current window, and until when
+    that username or address is refused."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # "user:<username>" or "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -80,10 +80,11 @@ class Router:
 class ApiRequest:
     """What a route function sees of the HTTP request."""
 
-    def __init__(self, request, rpc, tokens, actor=None, query=None, body=None):
+    def __init__(self, request, rpc, tokens, actor=None, query=None, body=None, throttle=None):
         self.http = request
         self.rpc = rpc
         self.tokens = tokens
+        self.throttle = throttle  # failed sign-ins (the login route)
         self.actor = actor
         self.query = query or {}
         self.body = body
@@ -126,7 +127,7 @@ def authenticate(request, rpc, tokens):
     return actor
 
 
-def dispatch(router, request, rpc, tokens, idempotency=None):
+def dispatch(router, request, rpc, tokens, idempotency=None, throttle=None):
     """Answer one HTTP request under ``/api``."""
     accept_language = request.headers.get("Accept-Language")
     try:
@@ -134,13 +135,13 @@ def dispatch(router, request, rpc, tokens, idempotency=None):
         actor = None if route.public else authenticate(request, rpc, tokens)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if key is None or route.method != "POST" or actor is None or idempotency is None:
-            return _answer(route, params, request, rpc, tokens, actor)
+            return _answer(route, params, request, rpc, tokens, actor, throttle)
         replay = idempotency.claim(actor["id"], key, request)
         if replay is not None:
             return replay
         response = error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
         try:
-            response = _answer(route, params, request, rpc, tokens, actor)
+            response = _answer(route, params, request, rpc, tokens, actor, throttle)
         finally:
             idempotency.settle(actor["id"], key, response)
         return response
@@ -151,7 +152,7 @@ def dispatch(router, request, rpc, tokens, idempotency=None):
         return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
 
 
-def _answer(route, params, request, rpc, tokens, actor):
+def _answer(route, params, request, rpc, tokens, actor, throttle=None):
     """Validate the input, run the route, and turn its result or its error into a response."""
     try:
         query = None
@@ -162,7 +163,7 @@ def _answer(route, params, request, rpc, tokens, actor):
         if route.method in BODY_METHODS and route.body is not None:
             body = _json_body(request)
             _validate(route.body, body, partial=route.partial)
-        result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body), **params)
+        result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body, throttle), **params)
     except ApiError as error:
         return error_response(error, request.headers.get("Accept-Language"))
     if isinstance(result, Response):

@@ -7,6 +7,7 @@ from gateway.api import router
 from gateway.errors import ApiError, json_response
 from gateway.http import http
 from gateway.idempotency import Idempotency
+from gateway.throttle import LoginThrottling
 from gateway.openapi import build_spec
 from gateway.routing import dispatch
 from gateway.rpc import ServiceRpc
@@ -26,14 +27,17 @@ class GatewayService:
     tokens = Tokens()
     config = Config()
     idempotency = Idempotency()
+    throttle = LoginThrottling()
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        return dispatch(router, request, self.rpc, self.tokens, self.idempotency)
+        return dispatch(router, request, self.rpc, self.tokens, self.idempotency, self.throttle)
 
     @timer(interval=3600)
-    def purge_idempotency_keys(self):
+    def purge_expired(self):
+        """Idempotency keys past their time, sign-in failure counts past their window."""
         self.idempotency.purge_expired()
+        self.throttle.purge_expired()
 
     @http("GET", "/api/v1/openapi.json")
     def openapi(self, request):

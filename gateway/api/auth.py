@@ -1,11 +1,21 @@
 from gateway.api import router
+from gateway.errors import ApiError
 from services.core.contracts.directory import Login, Me, Token
 
 
 @router.route("POST", "/api/v1/auth/login", body=Login, response=Token, public=True, tag="Auth",
-              summary="Exchange a username and password for a bearer token", errors=(400, 401))
+              summary="Exchange a username and password for a bearer token (too many failures: 429)",
+              errors=(400, 401, 429))
 def login(req):
-    actor = req.rpc("directory", "authenticate", req.body["username"], req.body["password"])
+    username, address = req.body["username"], req.http.remote_addr
+    req.throttle.check(username, address)
+    try:
+        actor = req.rpc("directory", "authenticate", username, req.body["password"])
+    except ApiError as error:
+        if error.code == "INVALID_CREDENTIALS":
+            req.throttle.failed(username, address)
+        raise
+    req.throttle.succeeded(username)
     return req.tokens.issue(actor["id"])
 
 

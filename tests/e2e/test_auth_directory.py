@@ -24,6 +24,24 @@ def test_wrong_password_is_401(anonymous, username):
     assert response.json()["error"]["code"] == "INVALID_CREDENTIALS"
 
 
+def test_too_many_failed_sign_ins_lock_the_username(anonymous, new_user):
+    """After 5 wrong passwords the username is refused (429, Retry-After), even with the right one;
+    other users sign in as usual."""
+    victim, bystander = new_user(), new_user()
+    username = victim.user["username"]
+    for _ in range(5):
+        response = anonymous.post("/api/v1/auth/login", {"username": username, "password": "guess " + unique()})
+        assert response.status_code == 401, response.text
+    response = anonymous.post("/api/v1/auth/login", {"username": username.upper(), "password": victim.password})
+    assert response.status_code == 429 and response.json()["error"]["code"] == "TOO_MANY_SIGN_IN_FAILURES"
+    assert 0 < int(response.headers["Retry-After"]) <= 900
+    vietnamese = anonymous.post("/api/v1/auth/login", {"username": username, "password": victim.password},
+                                headers={"Accept-Language": "vi"})
+    assert vietnamese.status_code == 429 and "Đăng nhập sai quá nhiều lần" in vietnamese.json()["error"]["message"]
+    anonymous.login(bystander.user["username"], bystander.password)  # asserts a 200
+    assert victim.get("/api/v1/me").status_code == 200  # a token already given stays valid
+
+
 def _forged(system, claims, key=None, algorithm="HS256"):
     return jwt.encode(claims, key if key is not None else system.env["JWT_SECRET"], algorithm=algorithm)
 
