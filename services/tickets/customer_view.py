@@ -15,11 +15,18 @@ from services.core.errors import ServiceTimeout, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 
-def shown(customers, actor, result):
-    """``result`` (a ticket, or a page of them under ``items``) as ``actor`` may see it."""
+def shown(customers, actor, result, query=None):
+    """``result`` (a ticket, or a page of them under ``items``) as ``actor`` may see it.
+
+    A page listed by ``customer_id`` (``query``) of a customer the actor cannot see is empty: the
+    list does not tell that this customer has tickets.
+    """
     tickets = result["items"] if "items" in result else [result]
-    customer_ids = sorted({ticket["customer_id"] for ticket in tickets if ticket.get("customer_id") is not None})
-    visible = set(customer_ids) if actor.is_admin else _visible(customers, customer_ids)
+    customer_ids = {ticket["customer_id"] for ticket in tickets if ticket.get("customer_id") is not None}
+    wanted = _customer_filter(query)
+    visible = _visible(customers, actor, customer_ids | ({wanted} if wanted else set()))
+    if wanted and wanted not in visible:
+        return dict(result, items=[], total=0)
     for ticket in tickets:
         ticket["customer_hidden"] = ticket.get("customer_id") is not None and ticket["customer_id"] not in visible
         if ticket["customer_hidden"]:
@@ -27,11 +34,32 @@ def shown(customers, actor, result):
     return result
 
 
-def _visible(customers, customer_ids):
-    if not customer_ids:
-        return set()
+def shown_history(customers, actor, result):
+    """A ticket's history as ``actor`` may see it: customer changes name only customers they see."""
+    changes = [entry["changes"]["customer_id"] for entry in result["items"]
+               if (entry.get("changes") or {}).get("customer_id")]
+    customer_ids = {change[side] for change in changes for side in ("from", "to") if change.get(side) is not None}
+    visible = _visible(customers, actor, customer_ids)
+    for change in changes:
+        for side in ("from", "to"):
+            if change.get(side) is not None and change[side] not in visible:
+                change[side] = None
+    return result
+
+
+def _customer_filter(query):
     try:
-        return set(customers.visible_customer_ids(customer_ids))
+        return int((query or {}).get("customer_id"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _visible(customers, actor, customer_ids):
+    """Which of ``customer_ids`` the actor may see (admins: all, without asking)."""
+    if not customer_ids or actor.is_admin:
+        return set(customer_ids)
+    try:
+        return set(customers.visible_customer_ids(sorted(customer_ids)))
     except (ServiceUnavailable, ServiceTimeout) as exc:
         log.warning("customers did not say which of %s customers are visible (%s): all hidden",
                     len(customer_ids), exc.code)

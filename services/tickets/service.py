@@ -70,7 +70,7 @@ class TicketsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tickets(self, query=None):
-        return customer_view.shown(self.customers, self.actor, tickets.list_tickets(self.db, self.actor, query))
+        return customer_view.shown(self.customers, self.actor, tickets.list_tickets(self.db, self.actor, query), query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_ticket(self, ticket_id):
@@ -78,11 +78,13 @@ class TicketsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def update_ticket(self, ticket_id, data, customer=None):
-        return customer_view.shown(self.customers, self.actor, tickets.update_ticket(self.db, self.actor, ticket_id, data, customer))
+        ticket = tickets.update_ticket(self.db, self.actor, ticket_id, data, customer)
+        return customer_view.shown(self.customers, self.actor, ticket)
 
     @rpc(expected_exceptions=EXPECTED)
     def ticket_history(self, ticket_id):
-        return tickets.ticket_history(self.db, self.actor, ticket_id)
+        history = tickets.ticket_history(self.db, self.actor, ticket_id)
+        return customer_view.shown_history(self.customers, self.actor, history)
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_ticket(self, ticket_id):
@@ -106,7 +108,8 @@ class TicketsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def transfer_ticket(self, ticket_id, data):
-        return customer_view.shown(self.customers, self.actor, tickets.transfer_ticket(self.db, self.actor, ticket_id, data))
+        ticket = tickets.transfer_ticket(self.db, self.actor, ticket_id, data)
+        return customer_view.shown(self.customers, self.actor, ticket)
 
     @rpc(expected_exceptions=EXPECTED)
     def employee_kpi(self, query=None):

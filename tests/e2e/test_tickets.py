@@ -222,6 +222,8 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
     assert (listed[ticket["id"]]["customer"], listed[ticket["id"]]["customer_hidden"]) == (None, True)
     accepted = post_ok(agent, "/api/v1/tickets/{}/start".format(ticket["id"]))
     assert (accepted["customer"], accepted["customer_hidden"]) == (None, True)
+    by_customer = agent.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()
+    assert (by_customer["items"], by_customer["total"]) == ([], 0)  # not even that this customer has tickets
     assert ticket_of(admin, ticket["id"])["customer"]["id"] == customer["id"]
     assert ticket_of(owner, ticket["id"])["customer"]["id"] == customer["id"]
     shared = owner.post("/api/v1/customers/bulk/share", {"customer_ids": [customer["id"]], "mode": "add",
@@ -229,6 +231,7 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
     assert shared.status_code == 200, shared.text
     seen = ticket_of(agent, ticket["id"])
     assert (seen["customer"]["code"], seen["customer_hidden"]) == (customer["code"], False)
+    assert agent.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()["total"] == 1
 
 
 def test_a_member_who_leaves_the_group_hands_back_their_tickets(admin, new_user):

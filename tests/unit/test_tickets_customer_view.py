@@ -3,7 +3,7 @@ import pytest
 
 from services.core.actor import Actor
 from services.core.errors import ServiceTimeout, ServiceUnavailable
-from services.tickets.customer_view import shown
+from services.tickets.customer_view import shown, shown_history
 
 STAFF = Actor(id=5)
 ADMIN = Actor(id=1, roles=("admin",))
@@ -57,3 +57,24 @@ def test_when_customers_cannot_answer_every_customer_is_hidden(error):
 def test_one_ticket_and_a_ticket_without_customer():
     ticket = shown(Customers(), STAFF, {"id": 7, "customer_id": None, "customer": None})
     assert ticket["customer_hidden"] is False
+
+
+def test_listing_by_a_customer_the_reader_cannot_see_finds_nothing():
+    result = shown(Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][1])], "total": 1},
+                   query={"customer_id": "20"})
+    assert (result["items"], result["total"]) == ([], 0)
+    result = shown(Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][0])], "total": 1},
+                   query={"customer_id": "10"})
+    assert result["total"] == 1 and result["items"][0]["customer"]["name"] == "An Phát"
+
+
+def test_history_names_only_customers_the_reader_sees():
+    history = {"items": [
+        {"action": "created", "changes": None},
+        {"action": "edited", "changes": {"customer_id": {"from": 10, "to": 20}, "title": {"from": "a", "to": "b"}}},
+        {"action": "edited", "changes": {"customer_id": {"from": 20, "to": None}}},
+    ]}
+    seen = shown_history(Customers(visible=[10]), STAFF, history)
+    assert [entry["changes"] for entry in seen["items"]] == [
+        None, {"customer_id": {"from": 10, "to": None}, "title": {"from": "a", "to": "b"}},
+        {"customer_id": {"from": None, "to": None}}]
