@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 
 INSERT_CHUNK = 1000
 
+# one statement for every chunk (compiled once, rows sent as batched VALUES), not one built per chunk
+QUEUE_MESSAGES = (insert(Message.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                  .returning(Message.__table__.c.id))
+
 
 def check_advertising_hours(settings, now=None):
     now = now or settings.now()
@@ -154,8 +158,7 @@ def queue_batch(session, event_id, data, settings, consumer="notifications.queue
         })
     inserted = 0
     for start in range(0, len(rows), INSERT_CHUNK):
-        result = session.execute(insert(Message).values(rows[start:start + INSERT_CHUNK])
-                                 .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Message.id))
+        result = session.execute(QUEUE_MESSAGES, rows[start:start + INSERT_CHUNK])
         inserted += len(result.all())
     session.commit()
     log.info("batch %s part %s/%s: %s messages queued (%s already there)", batch.id, data["part"], data["parts"],

@@ -1,8 +1,9 @@
 """The message log, and delivery statuses reported by the provider."""
+import functools
 import logging
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 from services.core.actor import require_actor
@@ -36,10 +37,38 @@ def list_messages(session, actor, query):
     return paginate(session, statement, query["page"], query["page_size"], message_schema.dump)
 
 
+_callback_schema = TwilioStatusCallback()
+
+# The message a callback is about: by Twilio's sid, else by the id in the callback URL (SMS only).
+_TARGET = """
+    SELECT id FROM messages
+    WHERE provider_id = :sid OR (id = :message_id AND channel = 'sms')
+    ORDER BY provider_id = :sid DESC NULLS LAST
+    LIMIT 1
+"""
+_RANK_OF_STATUS = "CASE status {} END".format(" ".join("WHEN '{}' THEN {}".format(s, r) for s, r in RANK.items()))
+
+# One statement: moves the message forward only (the rank is checked again on the row PostgreSQL
+# locks, so two callbacks at once cannot take it back); no row when unknown or not forward.
+ADVANCE = text("""
+UPDATE messages SET status = :status, error = CASE WHEN :status = 'failed' THEN :error ELSE error END,
+    provider_id = COALESCE(provider_id, :sid), updated_at = now()
+WHERE id = ({}) AND {} < :rank
+RETURNING id
+""".format(_TARGET, _RANK_OF_STATUS))
+
+CURRENT = text("SELECT m.id, m.status FROM messages m WHERE m.id = ({})".format(_TARGET))
+
+
+@functools.lru_cache(maxsize=4)
+def _validator(token):
+    return RequestValidator(token)
+
+
 def check_twilio_signature(settings, url, params, signature):
     if not settings.twilio_auth_token or not signature:
         return False
-    return RequestValidator(settings.twilio_auth_token).validate(url, params, signature)
+    return _validator(settings.twilio_auth_token).validate(url, params, signature)
 
 
 def record_twilio_status(session, data, settings):
@@ -47,7 +76,7 @@ def record_twilio_status(session, data, settings):
 
     Returns ``{"message_id", "status", "changed"}``.
     """
-    data = load(TwilioStatusCallback(), data)
+    data = load(_callback_schema, data)
     if not check_twilio_signature(settings, data["url"], data["params"], data.get("signature")):
         log.warning("rejected a Twilio callback with a %s signature for %s",
                     "missing" if not data.get("signature") else "wrong", data["url"])
@@ -56,25 +85,25 @@ def record_twilio_status(session, data, settings):
     sid, twilio_status = params.get("MessageSid") or params.get("SmsSid"), params.get("MessageStatus") or params.get("SmsStatus")
     status = TWILIO_STATUS.get(twilio_status)
     message_ids = parse_qs(urlsplit(data["url"]).query).get("message_id", [])
-    conditions = [Message.provider_id == sid] if sid else []
-    if message_ids and message_ids[0].isdigit():
-        conditions.append((Message.id == int(message_ids[0])) & (Message.channel == "sms"))
-    message = session.scalar(select(Message).where(or_(*conditions)).with_for_update()) if conditions else None
-    if message is None:
+    lookup = {"sid": sid, "message_id": int(message_ids[0]) if message_ids and message_ids[0].isdigit() else None}
+    advanced = current = None
+    if sid or lookup["message_id"] is not None:
+        # each statement stands alone (one UPDATE moves the message forward atomically): no
+        # BEGIN / COMMIT round trips for the two callbacks of every SMS
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if status is not None:
+            error = None
+            if status == "failed":
+                error = "Twilio: {}{}".format(twilio_status, " (error {})".format(params["ErrorCode"])
+                                              if params.get("ErrorCode") else "")
+            advanced = session.execute(ADVANCE, dict(lookup, status=status, rank=RANK[status], error=error)).first()
+        if advanced is None:
+            current = session.execute(CURRENT, lookup).first()
+    session.commit()
+    if advanced is not None:
+        log.info("message %s is %s (Twilio %s)", advanced.id, status, sid)
+        return {"message_id": advanced.id, "status": status, "changed": True}
+    if current is None:
         log.warning("Twilio callback for an unknown message %s (%s)", sid, twilio_status)
         return {"message_id": None, "status": None, "changed": False}
-    changed = False
-    if status is not None and RANK[status] > RANK[message.status]:
-        values = {"status": status}
-        if status == "failed":
-            values["error"] = "Twilio: {}{}".format(twilio_status, " (error {})".format(params["ErrorCode"])
-                                                     if params.get("ErrorCode") else "")
-        if message.provider_id is None and sid:
-            values["provider_id"] = sid
-        result = session.execute(update(Message).where(Message.id == message.id,
-                                                       Message.status == message.status).values(**values))
-        changed = bool(result.rowcount)
-    session.commit()
-    if changed:
-        log.info("message %s is %s (Twilio %s)", message.id, status, sid)
-    return {"message_id": message.id, "status": status if changed else message.status, "changed": changed}
+    return {"message_id": current.id, "status": current.status, "changed": False}

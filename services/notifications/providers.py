@@ -17,6 +17,7 @@ Every provider offers:
 them once per service instance, with a rate limiter per provider.
 """
 import datetime
+import email.policy
 import email.utils
 import json
 import logging
@@ -26,6 +27,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 
 import eventlet
@@ -52,6 +54,7 @@ class Outgoing:
     sender: str | None = None
     subject: str | None = None
     html: str | None = None
+    advertising: bool = False
     claimed_at: datetime.datetime | None = None
 
 
@@ -190,8 +193,27 @@ class LogSms:
 
 # -- email ------------------------------------------------------------------
 
+class _HeaderRegistry(HeaderRegistry):
+    """The standard header registry, minus its cost: it builds a new header class on every lookup."""
+
+    def __init__(self):
+        super().__init__()
+        self.classes = {}
+
+    def __getitem__(self, name):
+        key = name.lower()
+        found = self.classes.get(key)
+        if found is None:
+            found = self.classes[key] = super().__getitem__(name)
+        return found
+
+
+# email.policy.default (what EmailMessage uses) with the registry above
+EMAIL_POLICY = email.policy.default.clone(header_factory=_HeaderRegistry())
+
+
 def build_email(message, sender):
-    mail = EmailMessage()
+    mail = EmailMessage(policy=EMAIL_POLICY)
     mail["From"] = sender
     mail["To"] = message.to
     mail["Subject"] = message.subject or ""
@@ -210,6 +232,10 @@ def message_id_header(message, sender):
 
 class SmtpEmail:
     name = "smtp"
+    # a connection idle for longer is checked (NOOP) before it is used again; one used moments ago
+    # is not (a round trip per message), and if it was dropped meanwhile the send fails as a
+    # temporary error and is retried like any other
+    CHECK_IDLE_AFTER = 2.0
 
     def __init__(self, host, port=587, tls="starttls", user=None, password=None, sender="CRM <no-reply@crm.local>",
                  timeout=20, pool_size=5):
@@ -217,7 +243,7 @@ class SmtpEmail:
         if self.tls not in ("starttls", "ssl", "none"):
             raise ValueError("SMTP_TLS must be starttls, ssl or none (got {!r})".format(tls))
         self.user, self.password, self.sender, self.timeout = user, password, sender, timeout
-        self.idle = LightQueue()
+        self.idle = LightQueue()  # (connection, monotonic time it was last used)
         self.pool_size = pool_size
 
     def describe(self):
@@ -237,9 +263,11 @@ class SmtpEmail:
     def _connection(self):
         while True:
             try:
-                smtp = self.idle.get_nowait()
+                smtp, used_at = self.idle.get_nowait()
             except eventlet.queue.Empty:
                 return self._connect()
+            if time.monotonic() - used_at < self.CHECK_IDLE_AFTER:
+                return smtp
             try:
                 if smtp.noop()[0] == 250:
                     return smtp
@@ -267,7 +295,7 @@ class SmtpEmail:
             _close(smtp)
             raise ProviderError("SMTP failed: {}".format(exc))
         if self.idle.qsize() < self.pool_size:
-            self.idle.put(smtp)
+            self.idle.put((smtp, time.monotonic()))
         else:
             _close(smtp)
         if refused:

@@ -321,3 +321,34 @@ def test_a_crash_while_sending_sends_every_message_exactly_once(start, fake, db_
     received = [m["to"] for m in fake.sms()]
     assert sorted(received) == sorted(r["to"] for r in recipients)  # each once: none lost, none twice
     assert in_doubt, "the crash should have left messages in doubt (sending)"
+
+
+def test_outcomes_are_recorded_together_and_a_message_given_back_keeps_its_attempts(db_session):
+    """sending.record: one statement per kind of outcome; a message given back unsent (its lease ran
+    short, or advertising closed) is queued again without counting the attempt."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from services.notifications.providers import Outgoing, ProviderError
+    from services.notifications.sending import RELEASED, record
+
+    session = db_session("notifications")
+    ids = []
+    for index in range(4):
+        message = Message(dedupe_key="record-{}".format(index), channel="sms", purpose="test",
+                          to="+8490000000{}".format(index), body="x", status="sending", attempts=2)
+        session.add(message)
+        session.flush()
+        ids.append(message.id)
+    session.commit()
+    settings = SimpleNamespace(max_attempts=3, backoff=lambda attempts: 30)
+    stats = Counter()
+    outcomes = [(Outgoing(id=ids[0], channel="sms", to="", body=""), 2, "SM-record-0", None),
+                (Outgoing(id=ids[1], channel="sms", to="", body=""), 2, None, ProviderError("busy")),
+                (Outgoing(id=ids[2], channel="sms", to="", body=""), 3, None, ProviderError("busy")),
+                (Outgoing(id=ids[3], channel="sms", to="", body=""), 2, None, RELEASED)]
+    record(session, outcomes, settings, stats)
+    rows = {m.id: (m.status, m.attempts, m.provider_id) for m in messages(db_session)}
+    assert [rows[i] for i in ids] == [("sent", 2, "SM-record-0"), ("queued", 2, None), ("failed", 2, None),
+                                      ("queued", 1, None)]
+    assert dict(stats) == {"sent": 1, "retried": 1, "failed": 1, "released": 1}

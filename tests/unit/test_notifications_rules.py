@@ -128,3 +128,32 @@ def test_merge_fields_of_bulk_messages():
     with pytest.raises(InvalidInput) as excinfo:
         check_merge_fields("Chào {nam}", CUSTOMER_FIELDS, "content")
     assert "{nam}" in excinfo.value.fields["content"][0]
+
+
+# -- the sender gives back what it must not send now ---------------------------------------
+
+def test_a_claimed_message_is_given_back_when_its_lease_ran_short_or_advertising_closed():
+    import time
+    from types import SimpleNamespace
+
+    from services.notifications.providers import Outgoing
+    from services.notifications.sending import RELEASED, _send_one
+
+    class Channels:
+        sent = []
+
+        def send(self, channel, message):
+            self.sent.append(message.id)
+            return "SM{}".format(message.id)
+
+    def settings(window_open):
+        return SimpleNamespace(now=lambda: None, advertising=SimpleNamespace(is_open=lambda now: window_open))
+
+    channels, later, earlier = Channels(), time.monotonic() + 60, time.monotonic() - 1
+    care, advertising = Outgoing(id=1, channel="sms", to="+84900000001", body="x"), \
+        Outgoing(id=2, channel="sms", to="+84900000002", body="[QC] x", advertising=True)
+    assert _send_one(channels, (care, 1), earlier, settings(True))[3] is RELEASED  # lease half gone: not started
+    assert _send_one(channels, (advertising, 1), later, settings(False))[3] is RELEASED  # window closed meanwhile
+    assert _send_one(channels, (care, 1), later, settings(False))[2:] == ("SM1", None)  # care SMS: any hour
+    assert _send_one(channels, (advertising, 1), later, settings(True))[2:] == ("SM2", None)
+    assert channels.sent == [1, 2]
