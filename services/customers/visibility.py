@@ -5,7 +5,8 @@ is shared with, to the managers of its owner's department and to admins.  It is
 editable by the same people, except that a share must have the level ``edit``.
 Every read, list, count and bulk action of this service filters with
 :func:`visible` / :func:`editable`; a customer outside them does not exist for the
-actor (404, never in a list or a bulk result).
+actor (404, never in a list or a bulk result).  Lists and their counts take the same
+rule in the shape of a union (:func:`visible_branches`), built from the same parts.
 
 Related records (activities, contracts, ...) are visible with their customer, and
 besides to their own owner and to whom they are shared with.
