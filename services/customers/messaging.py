@@ -1,4 +1,5 @@
-"""Bulk SMS and email to a selection of customers, or to their contacts.
+"""Bulk SMS and email to a selection of customers (ids, or every visible customer matching a
+filter, as the other bulk actions), or to their contacts.
 
 Only the customers the actor may see are resolved (the others do not exist for
 the actor: they are never counted nor sent to).  Merge fields (``{name}``,
@@ -20,7 +21,8 @@ from services.core.errors import InvalidInput, RuleViolation, relayed
 from services.core.outbox import record_event
 from services.core.schemas import load
 from services.customers.models import Contact
-from services.customers.visibility import customers, ordered_ids, visible, visible_customers
+from services.customers import bulk
+from services.customers.visibility import customers
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +46,31 @@ def merge(template, values):
     return MERGE_FIELD.sub(lambda match: str(values.get(match.group(1)) or ""), template)
 
 
-def customer_recipients(session, actor, customer_ids):
-    rows = visible_customers(session, actor, customer_ids, columns=("id", "code", "name", "phone", "email", "address"))
-    return [dict(row, customer_id=row["id"]) for row in rows]
+def customer_recipients(session, actor, data):
+    """The visible customers of the request (its ``customer_ids`` in order, or every visible
+    customer matching its ``filter``, newest first), with their merge fields."""
+    selected = bulk.select_requested(session, actor, data)
+    rows = session.execute(
+        select(customers.c.id, customers.c.code, customers.c.name, customers.c.phone, customers.c.email,
+               customers.c.address)
+        .join(bulk.selection, bulk.selection.c.customer_id == customers.c.id))
+    found = {row.id: dict(row._mapping, customer_id=row.id) for row in rows}
+    return [found[customer_id] for customer_id in selected.given if customer_id in found]
 
 
-def contact_recipients(session, actor, customer_ids):
-    """The contacts of the visible selected customers (customers in the given order, contacts by id)."""
-    given = ordered_ids(dict.fromkeys(customer_ids))
+def contact_recipients(session, actor, data):
+    """The contacts of the visible selected customers (customers in the request's order, contacts by id)."""
+    selected = bulk.select_requested(session, actor, data)
+    position = {customer_id: index for index, customer_id in enumerate(selected.given)}
     contacts = Contact.__table__
     rows = session.execute(
-        select(contacts.c.customer_id, contacts.c.name, contacts.c.phone, contacts.c.email, contacts.c.position,
-               customers.c.code, customers.c.name.label("customer_name"), customers.c.address)
-        .join_from(given, customers, customers.c.id == given.c.id)
-        .join(contacts, contacts.c.customer_id == customers.c.id)
-        .where(visible(actor))
-        .order_by(given.c.position, contacts.c.id)
-    )
-    return [dict(row._mapping) for row in rows]
+        select(contacts.c.id.label("contact_id"), contacts.c.customer_id, contacts.c.name, contacts.c.phone,
+               contacts.c.email, contacts.c.position, customers.c.code, customers.c.name.label("customer_name"),
+               customers.c.address)
+        .join_from(bulk.selection, customers, customers.c.id == bulk.selection.c.customer_id)
+        .join(contacts, contacts.c.customer_id == customers.c.id))
+    return sorted((dict(row._mapping) for row in rows),
+                  key=lambda row: (position[row["customer_id"]], row["contact_id"]))
 
 
 def _open_and_request(session, notifications, actor, event_type, plan):
@@ -89,7 +98,7 @@ def bulk_sms(session, notifications, actor, data):
     data = load(BulkSms(), data)
     contacts = data["to"] == "contacts"
     check_merge_fields(data["content"], CONTACT_FIELDS if contacts else CUSTOMER_FIELDS, "content")
-    people = (contact_recipients if contacts else customer_recipients)(session, actor, data["customer_ids"])
+    people = (contact_recipients if contacts else customer_recipients)(session, actor, data)
     recipients = [{"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
                   for person in people if person.get("phone")]
     if not recipients:
@@ -108,7 +117,7 @@ def bulk_email(session, notifications, actor, data):
     for field in ("subject", "body", "html"):
         if data.get(field):
             check_merge_fields(data[field], CUSTOMER_FIELDS, field)
-    people = customer_recipients(session, actor, data["customer_ids"])
+    people = customer_recipients(session, actor, data)
     recipients = [{"to": person["email"], "subject": merge(data["subject"], person), "body": merge(data["body"], person),
                    "html": merge(data.get("html"), person), "customer_id": person["customer_id"]}
                   for person in people if person.get("email")]

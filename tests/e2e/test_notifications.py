@@ -86,6 +86,23 @@ def test_bulk_sms_reaches_only_visible_customers_and_reports_delivery(seller, ad
     assert e164(hidden["phone"]) not in [m["to"] for m in batch_messages(admin, answer["batch_id"])]
 
 
+def test_bulk_sms_and_email_to_every_visible_customer_matching_a_filter(seller, admin, brandname, fake_providers):
+    tag = unique("Hội viên ")
+    mine = [customer(seller, name="{} {}".format(tag, i), email="{}@example.com".format(unique("m"))) for i in range(3)]
+    hidden = customer(admin, name=tag + " hidden", email="hidden@example.com")
+    response = seller.post("/api/v1/customers/bulk/sms", {"filter": {"q": tag}, "brandname": brandname,
+                                                          "content": "Chào {name}"})
+    assert response.status_code == 202, response.text
+    items = wait_for(settled(seller, response.json()["batch_id"], 3), what="the filtered batch")
+    assert sorted(m["to"] for m in items) == sorted(e164(c["phone"]) for c in mine)  # not the hidden one
+    emailed = seller.post("/api/v1/customers/bulk/email", {"filter": {"q": tag}, "subject": "Tin {name}",
+                                                           "body": "Chào {name}"})
+    assert emailed.status_code == 202 and emailed.json()["recipients"] == 3, emailed.text
+    both = seller.post("/api/v1/customers/bulk/sms", {"filter": {"q": tag}, "customer_ids": [hidden["id"]],
+                                                      "brandname": brandname, "content": "x"})
+    assert both.status_code == 400, both.text
+
+
 def test_bulk_sms_to_contacts(seller, brandname, fake_providers):
     company = customer(seller, kind="company", name="Công ty ABC")
     numbers = [phone(), phone()]

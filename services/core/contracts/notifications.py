@@ -1,7 +1,8 @@
 """Contracts of the notifications service: messages, brandnames, opt-outs, batches."""
 from marshmallow import Schema, fields, validate
 
-from services.core.contracts.common import PageQuery, id_list
+from services.core.contracts.common import PageQuery
+from services.core.contracts.customers import Selection
 
 CHANNELS = ("sms", "email")
 BRANDNAME_KINDS = ("care", "advertising")
@@ -73,17 +74,15 @@ class MessageQuery(PageQuery):
 
 # -- bulk sending (customers -> notifications) --------------------------------
 
-class BulkSms(Schema):
-    """HTTP body of ``POST /api/v1/customers/bulk/sms``."""
-    customer_ids = id_list(required=True, validate=validate.Length(min=1, max=MAX_BATCH))
+class BulkSms(Selection):
+    """HTTP body of ``POST /api/v1/customers/bulk/sms``: ``customer_ids`` or ``filter``."""
     brandname = fields.String(required=True, validate=validate.Length(min=1, max=50))
     content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
     to = fields.String(load_default="customers", validate=validate.OneOf(RECIPIENT_MODES))
 
 
-class BulkEmail(Schema):
-    """HTTP body of ``POST /api/v1/customers/bulk/email``."""
-    customer_ids = id_list(required=True, validate=validate.Length(min=1, max=MAX_BATCH))
+class BulkEmail(Selection):
+    """HTTP body of ``POST /api/v1/customers/bulk/email``: ``customer_ids`` or ``filter``."""
     subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
     html = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
