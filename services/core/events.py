@@ -4,9 +4,12 @@ nameko acks an event whose handler raised (``requeue_on_error=False``), and the
 event is gone; with ``requeue_on_error=True`` a poison event loops for ever.
 :func:`handles` is nameko's ``event_handler`` with a bounded retry instead:
 
-- a handler that fails with an unexpected error (database or broker away, a
-  bug) gets the event again after a growing pause (``EVENT_RETRY_SECONDS``,
-  doubled each time), up to ``EVENT_MAX_ATTEMPTS`` deliveries in all;
+- a handler that fails with an unexpected error (database, broker or another
+  service away, a bug) gets the event again after a growing pause
+  (``EVENT_RETRY_SECONDS``, default 0.5, doubled each time up to
+  ``EVENT_RETRY_MAX_SECONDS``, default 30), up to ``EVENT_MAX_ATTEMPTS`` (default 8)
+  deliveries in all: about a minute, so a service restarting does not send events
+  to the dead letters;
 - a handler that raises a :class:`DomainError` that is not ``retryable`` (the event
   can never apply; a ``ConcurrentChange`` is retried like an unexpected error), or
   that used all its attempts, has the event moved to the durable queue
@@ -36,8 +39,9 @@ class RetryingEventHandler(EventHandler):
     def setup(self):
         super().setup()
         config = self.container.config
-        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 5))
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 8))
         self.retry_seconds = float(config.get("EVENT_RETRY_SECONDS", 0.5))
+        self.retry_max_seconds = float(config.get("EVENT_RETRY_MAX_SECONDS", 30))
         self.attempts = {}
         self.dead_letters = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True,
                                       declare=[DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE])
@@ -56,7 +60,7 @@ class RetryingEventHandler(EventHandler):
             self.attempts.pop(key, None)
             self.dead_letter(message, error, attempts)
             return
-        pause = self.retry_seconds * 2 ** (attempts - 1)
+        pause = retry_pause(attempts, self.retry_seconds, self.retry_max_seconds)
         log.warning("%s failed on event %s (attempt %s of %s): %r; retrying in %.1fs",
                     self.method_name, key, attempts, self.max_attempts, error, pause)
         eventlet.spawn_after(pause, self.queue_consumer.requeue_message, message)
@@ -71,6 +75,11 @@ class RetryingEventHandler(EventHandler):
         self.dead_letters.publish(message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name,
                                   headers=headers)
         self.queue_consumer.ack_message(message)
+
+
+def retry_pause(attempts, first, longest):
+    """Seconds before the next delivery of an event that failed ``attempts`` times."""
+    return min(first * 2 ** (attempts - 1), longest)
 
 
 def _event_key(message):

@@ -230,3 +230,10 @@ def test_openapi_document_is_valid():
 
     validate(OPENAPI)
     assert "/api/v1/auth/login" in OPENAPI["paths"]
+
+
+def test_a_failing_event_handler_is_retried_for_about_a_minute_by_default():
+    from services.core.events import retry_pause
+
+    pauses = [retry_pause(attempts, 0.5, 30) for attempts in range(1, 8)]  # 8 deliveries, 7 pauses
+    assert pauses == [0.5, 1, 2, 4, 8, 16, 30] and 55 < sum(pauses) < 70
