@@ -11,6 +11,7 @@ the tests that need them are skipped with the reason.
 import os
 import random
 import string
+import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -252,3 +253,14 @@ def db_session(databases):
 
 def unique(prefix="x"):
     return "{}{}".format(prefix, uuid.uuid4().hex[:10])
+
+
+def wait_for(predicate, timeout=60, what="condition", interval=0.1):
+    """Poll ``predicate()`` until it returns something true, and return that; fail after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for " + what)

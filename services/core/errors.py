@@ -28,6 +28,7 @@ class DomainError(Exception):
             "code": self.code,
             "message": self.message,
             "fields": self.fields,
+            "retryable": self.retryable,
         }
 
     def __str__(self):
@@ -128,6 +129,5 @@ def relayed(remote_error):
     if data is None:
         return remote_error
     error = _CLASS_BY_KIND[data["kind"]](data["message"], code=data["code"], fields=data.get("fields"))
-    if data["code"] == ConcurrentChange.code:
-        error.retryable = True
+    error.retryable = bool(data.get("retryable", error.retryable))
     return error

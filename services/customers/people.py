@@ -15,7 +15,7 @@ class Owner:
     department_id: int | None
 
 
-def _ask(directory, user_ids, department_ids):
+def _ask(directory, user_ids, department_ids, active_only=True):
     answer = directory.active_members(user_ids=list(user_ids), department_ids=list(department_ids))
     if answer["missing_user_ids"]:
         raise exceptions.UserNotFound(fields={"user_ids": ["No such user: {}.".format(answer["missing_user_ids"])]})
@@ -24,7 +24,7 @@ def _ask(directory, user_ids, department_ids):
             fields={"department_ids": ["No such department: {}.".format(answer["missing_department_ids"])]})
     users = {user["id"]: user for user in answer["users"]}
     inactive = [user_id for user_id in user_ids if not users[user_id]["active"]]
-    if inactive:
+    if inactive and active_only:
         raise exceptions.InactiveUser(fields={"user_ids": ["Deactivated: {}.".format(inactive)]})
     return users, answer["department_members"]
 
@@ -57,8 +57,5 @@ def active_owner(directory, user_id):
 
 def department_of(directory, user_id):
     """The user's department now (None: no department), active or not."""
-    answer = directory.active_members(user_ids=[user_id], department_ids=[])
-    if answer["missing_user_ids"]:
-        raise exceptions.UserNotFound(fields={"user_id": ["No such user: {}.".format(user_id)]})
-    (user,) = answer["users"]
-    return user["department_id"]
+    users, _ = _ask(directory, [user_id], [], active_only=False)
+    return users[user_id]["department_id"]

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from tests.conftest import unique
+from tests.conftest import unique, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -386,8 +386,6 @@ def test_history_of_ownership_and_sharing(admin, new_user):
 
 def test_managers_see_the_customers_of_whom_is_in_their_department_now(admin, new_user, new_department):
     """Moving a seller to another department moves what the two managers see (an event from the directory)."""
-    import time
-
     old_manager, new_manager = new_user(), new_user()
     old = new_department(manager_ids=[old_manager.user["id"]])
     new = new_department(manager_ids=[new_manager.user["id"]])
@@ -399,17 +397,13 @@ def test_managers_see_the_customers_of_whom_is_in_their_department_now(admin, ne
 
     assert (seen_by(old_manager), seen_by(new_manager)) == (set(customers), set())
     ok(admin.patch(API + "/users/{}".format(seller.user["id"]), {"department_id": new["id"]}))
-    deadline = time.time() + 30
-    while seen_by(new_manager) != set(customers) and time.time() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: seen_by(new_manager) == set(customers), timeout=30, what="the new manager to see them")
     assert (seen_by(old_manager), seen_by(new_manager)) == (set(), set(customers))
     path = API + "/customers/{}".format(customers[0])
     assert error_code(old_manager.get(path), 404) == "CUSTOMER_NOT_FOUND"
     assert ok(new_manager.patch(path, {"note": "now mine to manage"}))["note"] == "now mine to manage"
     ok(admin.patch(API + "/users/{}".format(seller.user["id"]), {"department_id": None}))
-    deadline = time.time() + 30
-    while seen_by(new_manager) and time.time() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: not seen_by(new_manager), timeout=30, what="no manager to see them")
     assert (seen_by(old_manager), seen_by(new_manager), seen_by(seller)) == (set(), set(), set(customers))
 
 

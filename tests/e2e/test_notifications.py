@@ -1,13 +1,12 @@
 """Notifications end to end: bulk SMS/email from the customer list through the real twilio client
 and smtplib to local servers, signed status callbacks through the gateway, ticket notices."""
 import random
-import time
 
 import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import unique
+from tests.conftest import unique, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -20,16 +19,6 @@ def phone():
 
 def e164(local):
     return "+84" + local[1:]
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ Twilio and SMTP are the local servers of :mod:`tests.fakes.providers`, reached
 over HTTP and SMTP like the real ones.
 """
 import datetime
-import time
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -18,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from services.core.errors import DomainError
 from services.notifications.models import Message
 from services.notifications.service import NotificationsService
+from tests.conftest import wait_for
 from tests.fakes.providers import FakeProviders
 
 pytestmark = pytest.mark.infra
@@ -81,16 +81,6 @@ def publish(config, source, event_type, data, event_id=None):
     dispatch(source, event_type, {"id": event_id, "type": event_type, "occurred_at": "2026-11-28T00:00:00+00:00",
                                   "data": data})
     return event_id
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def messages(db_session, **filters):

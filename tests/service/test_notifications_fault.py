@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from tests.conftest import ROOT
+from tests.conftest import wait_for
 from tests.fakes.providers import FakeProviders
 
 pytestmark = pytest.mark.infra
@@ -25,16 +25,6 @@ def fake():
     providers = FakeProviders()
     yield providers
     providers.stop()
-
-
-def wait_for(predicate, timeout=90, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def test_killed_mid_batch_then_restarted_sends_each_message_once(infra, databases, make_vhost, fake, tmp_path):
@@ -61,7 +51,7 @@ def test_killed_mid_batch_then_restarted_sends_each_message_once(infra, database
     try:
         config = {"AMQP_URI": amqp_uri}
         with ClusterRpcProxy(config, context_data={"actor": ADMIN}, timeout=60) as cluster:
-            wait_for(lambda: _answers(cluster), what="the service to start")
+            wait_for(lambda: _answers(cluster), timeout=90, what="the service to start")
             cluster.notifications.create_brandname({"name": "CSKH", "kind": "care"})
             recipients = [{"to": "+8490200{:04d}".format(i), "body": "Tin nhắn số {}".format(i)} for i in range(80)]
             plan = cluster.notifications.open_batch({"channel": "sms", "brandname": "CSKH", "content": "x",
@@ -72,15 +62,15 @@ def test_killed_mid_batch_then_restarted_sends_each_message_once(infra, database
             dispatch("customers", "sms_requested", {"id": str(uuid.uuid4()), "type": "sms_requested", "data": {
                 "batch_id": plan["batch_id"], "part": part + 1, "parts": 2,
                 "recipients": recipients[part * 40:(part + 1) * 40]}})
-        wait_for(lambda: len(fake.sms()) >= 20, what="sending to start")
+        wait_for(lambda: len(fake.sms()) >= 20, timeout=90, what="sending to start")
         fake.behave(delay=60)  # accepted by Twilio, no answer before the crash
-        wait_for(lambda: len(fake.sms()) >= 25, what="unanswered messages")
+        wait_for(lambda: len(fake.sms()) >= 25, timeout=90, what="unanswered messages")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         assert statuses().get("sending", 0) > 0  # the crash left messages in doubt
         fake.behave(delay=0)
         process = start()
-        wait_for(lambda: statuses().get("sent") == 80, what="every message sent after the restart")
+        wait_for(lambda: statuses().get("sent") == 80, timeout=90, what="every message sent after the restart")
         received = sorted(m["to"] for m in fake.sms())
         assert received == sorted(r["to"] for r in recipients)  # each exactly once
     finally:

@@ -191,28 +191,18 @@ def test_event_recorded_before_its_consumer_starts_is_delivered(container_factor
     assert name_of(session, target) == "early+"
 
 
-def test_failing_handler_gets_the_event_again(container_factory, service_config, session):
+@pytest.mark.parametrize("error", [ConnectionError("database away"), ConcurrentChange()],
+                         ids=["unexpected error", "concurrent change"])
+def test_failing_handler_gets_the_event_again(container_factory, service_config, session, error):
     config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=5)
     container_factory(FlakyListener, config).start()
     container_factory(Producer, config).start()
-    FAILURES["left"] = 3
+    FAILURES.update(left=3, error=error)
     target = department(session, "flaky")
     event_id = record_event(session, "thing_happened", {"department_id": target})
     session.commit()
     assert wait_until(lambda: DELIVERIES == [event_id])
     assert name_of(session, target) == "flaky+" and FAILURES["left"] == 0
-
-
-def test_handler_that_met_a_concurrent_change_gets_the_event_again(container_factory, service_config, session):
-    config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=5)
-    container_factory(FlakyListener, config).start()
-    container_factory(Producer, config).start()
-    FAILURES.update(left=2, error=ConcurrentChange())
-    target = department(session, "deadlocked")
-    event_id = record_event(session, "thing_happened", {"department_id": target})
-    session.commit()
-    assert wait_until(lambda: DELIVERIES == [event_id])
-    assert name_of(session, target) == "deadlocked+"
 
 
 def test_a_call_to_another_service_answers_or_times_out(container_factory, rabbit_config):
