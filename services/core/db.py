@@ -15,7 +15,7 @@ when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
 from nameko.extensions import DependencyProvider
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -41,6 +41,15 @@ def flush_unique(session, error):
     except IntegrityError as exc:
         session.rollback()
         raise error() from exc
+
+
+def advisory_lock(session, namespace, key):
+    """Wait for, then hold until the transaction ends, the lock named (namespace, key).
+
+    Waiting is cooperative: eventlet's monkey patch makes psycopg2 green, so a worker waiting
+    here lets the other workers of the instance run.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"), {"namespace": namespace, "key": int(key)})
 
 
 def database_url(config):

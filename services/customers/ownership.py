@@ -1,9 +1,10 @@
 """Bulk transfer of ownership, to one owner or split evenly between several."""
-from sqlalchemy import Column, Integer, MetaData, Table, and_, func, insert, literal, select, text, update
+from sqlalchemy import Column, Integer, MetaData, Table, and_, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.core.actor import require_actor
 from services.core.consumer import first_delivery
+from services.core.db import advisory_lock
 from services.core.contracts.customers import BulkTransferOwner
 from services.core.outbox import record_event
 from services.core.schemas import load
@@ -171,8 +172,7 @@ def follow_owner_department(session, directory, event):
     user_id = int(event["data"]["user_id"])
     if not first_delivery(session, "customers.follow_owner_department", event["id"]):
         return 0
-    session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
-                    {"namespace": OWNER_LOCK, "user_id": user_id})
+    advisory_lock(session, OWNER_LOCK, user_id)
     department_id = people.department_of(directory, user_id)
     moved = session.execute(
         update(customers)

@@ -10,9 +10,10 @@ given twice.
 """
 import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.core.contracts.tickets import Ticket as TicketSchema, TicketHistoryEntry
+from services.core.db import advisory_lock
 from services.core.outbox import record_event
 from services.tickets.models import ASSIGNED, ON_HOLD, OPEN_STATUSES, UNASSIGNED, GroupMember, Ticket, TicketHistory
 
@@ -28,13 +29,8 @@ def now():
 
 
 def lock_group(session, group_id):
-    """Wait for, then hold until commit/rollback, the lock of one support group.
-
-    Waiting is cooperative: eventlet's monkey patch makes psycopg2 green, so a
-    worker waiting here lets the other workers of the instance run.
-    """
-    session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :group_id)"),
-                    {"namespace": GROUP_LOCK, "group_id": int(group_id)})
+    """Wait for, then hold until commit/rollback, the lock of one support group."""
+    advisory_lock(session, GROUP_LOCK, group_id)
 
 
 def dump_ticket(ticket):

@@ -66,7 +66,7 @@ class TicketsService:
     @rpc(expected_exceptions=EXPECTED)
     def create_ticket(self, ticket, customer=None):
         """Its creator sees its customer: the customers service just checked (it may be the caller)."""
-        return dict(tickets.create_ticket(self.db, self.actor, ticket, customer), customer_hidden=False)
+        return tickets.create_ticket(self.db, self.actor, ticket, customer)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tickets(self, query=None):

@@ -69,7 +69,7 @@ class Ticket(Schema):
     deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.timezone.utc)
     customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
     customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
-    customer_hidden = fields.Boolean(dump_only=True, metadata={
+    customer_hidden = fields.Boolean(dump_only=True, dump_default=False, metadata={
         "description": "The ticket has a customer you may not see (customer_id and customer are then null)"})
     status = fields.String(dump_only=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
