@@ -19,6 +19,7 @@ Also here: ``env_int``/``env_float`` (sizes from the environment),
 CPU during a phase), ``http_load`` (``wrk`` or a Python fallback) and
 ``print_table``.
 """
+
 import contextlib
 import json
 import os
@@ -54,6 +55,7 @@ def python():
 
 # -- configuration -------------------------------------------------------------
 
+
 def env_int(name, default):
     return int(os.environ.get(name, default))
 
@@ -68,6 +70,7 @@ def say(message):
 
 # -- the running system ------------------------------------------------------------
 
+
 @dataclass
 class Infra:
     amqp_uri: str
@@ -79,7 +82,8 @@ class Infra:
         amqp_uri = os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI
         parts = urlparse(amqp_uri)
         api = os.environ.get("RABBIT_API_URI") or "http://{}:{}@{}:15672".format(
-            parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1")
+            parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1"
+        )
         return cls(amqp_uri, os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, api)
 
     def amqp_uri_for(self, vhost):
@@ -169,8 +173,10 @@ def _drop_databases(infra, prefix):
     try:
         with engine.connect() as connection:
             # every <prefix>_* database: the services' and any other (the gateway has one too)
-            names = connection.scalars(text("SELECT datname FROM pg_database WHERE left(datname, :n) = :start"),
-                                       {"n": len(prefix) + 1, "start": prefix + "_"}).all()
+            names = connection.scalars(
+                text("SELECT datname FROM pg_database WHERE left(datname, :n) = :start"),
+                {"n": len(prefix) + 1, "start": prefix + "_"},
+            ).all()
             for name in sorted(set(names) | {"{}_{}".format(prefix, service) for service in SERVICES}):
                 connection.execute(text('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(name)))
     finally:
@@ -218,17 +224,25 @@ def running_system(start_timeout=None, **extra_env):
         manager.set_vhost_permissions(vhost, username, ".*", ".*", ".*")
         log = open(log_path, "w")
         started = time.time()
-        process = subprocess.Popen([python(), os.path.join(ROOT, "deploy", "launcher.py"), "run"],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [python(), os.path.join(ROOT, "deploy", "launcher.py"), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         _wait_healthy(base_url, process, log_path, timeout)
-        response = requests.post(base_url + "/api/v1/auth/login",
-                                 json={"username": "admin", "password": password}, timeout=30)
+        response = requests.post(
+            base_url + "/api/v1/auth/login", json={"username": "admin", "password": password}, timeout=30
+        )
         if response.status_code != 200:
             raise RuntimeError("admin login failed: {} {}".format(response.status_code, response.text))
-        say("system up on {} in {:.1f}s (databases {}_*, vhost {})".format(
-            base_url, time.time() - started, prefix, vhost))
-        yield System(base_url, response.json()["access_token"], env["AMQP_URI"], env, process.pid,
-                     log_path, password)
+        say(
+            "system up on {} in {:.1f}s (databases {}_*, vhost {})".format(
+                base_url, time.time() - started, prefix, vhost
+            )
+        )
+        yield System(base_url, response.json()["access_token"], env["AMQP_URI"], env, process.pid, log_path, password)
         failed = False
     finally:
         if process is not None:
@@ -253,6 +267,7 @@ def running_system(start_timeout=None, **extra_env):
 
 # -- statistics ------------------------------------------------------------------------
 
+
 def percentile(sorted_values, fraction):
     """Nearest-rank percentile of an already sorted list (None when empty)."""
     if not sorted_values:
@@ -265,9 +280,14 @@ def summarize(latencies, elapsed, errors=0):
     """``latencies`` in seconds -> dict(count, errors, rate, p50_ms, p99_ms, elapsed)."""
     values = sorted(latencies)
     ms = lambda value: None if value is None else value * 1000.0  # noqa: E731
-    return {"count": len(values), "errors": errors, "elapsed": elapsed,
-            "rate": len(values) / elapsed if elapsed > 0 else 0.0,
-            "p50_ms": ms(percentile(values, 0.50)), "p99_ms": ms(percentile(values, 0.99))}
+    return {
+        "count": len(values),
+        "errors": errors,
+        "elapsed": elapsed,
+        "rate": len(values) / elapsed if elapsed > 0 else 0.0,
+        "p50_ms": ms(percentile(values, 0.50)),
+        "p99_ms": ms(percentile(values, 0.99)),
+    }
 
 
 # -- CPU accounting ------------------------------------------------------------------
@@ -319,8 +339,11 @@ def wait_quiet(timeout=None, threshold=25.0):
         if busy < threshold * (os.cpu_count() or 1) or time.time() >= deadline:
             return busy
         if time.time() - said >= 15:
-            say("machine {:.0f}% busy; waiting up to {:.0f}s more for it to calm down".format(
-                busy, deadline - time.time()))
+            say(
+                "machine {:.0f}% busy; waiting up to {:.0f}s more for it to calm down".format(
+                    busy, deadline - time.time()
+                )
+            )
             said = time.time()
         time.sleep(1)
 
@@ -395,8 +418,9 @@ class CpuMeter:
             # processes gone meanwhile drop out; new ones count from 0
             usage[name] = pct(sum(after[pid] - self.before[name].get(pid, 0.0) for pid in after))
         everything = self._cpu(_all_pids)
-        usage["other processes"] = pct(sum(cpu - self.all_before.get(pid, 0.0)
-                                           for pid, cpu in everything.items() if pid not in ours))
+        usage["other processes"] = pct(
+            sum(cpu - self.all_before.get(pid, 0.0) for pid, cpu in everything.items() if pid not in ours)
+        )
         usage["irq+steal"] = pct(sum(_kernel_cpu()) - sum(self.kernel_before))
         usage["this script"] = pct(self._own() - self.self_before)
         usage["load generator"] = pct(self._children() - self.children_before + extra_children)
@@ -408,6 +432,7 @@ class CpuMeter:
 
 
 # -- HTTP load -------------------------------------------------------------------------
+
 
 def http_load(url, headers=None, connections=32, duration=10.0, generator=None):
     """Hammer ``GET url`` with ``connections`` keep-alive clients for ``duration`` seconds.
@@ -425,8 +450,15 @@ def http_load(url, headers=None, connections=32, duration=10.0, generator=None):
 
 def _wrk(url, headers, connections, duration):
     threads = min(env_int("BENCH_WRK_THREADS", 1), connections)
-    command = ["wrk", "-t{}".format(threads), "-c{}".format(connections), "-d{}s".format(int(round(duration))),
-               "--latency", "--timeout", "30s"]
+    command = [
+        "wrk",
+        "-t{}".format(threads),
+        "-c{}".format(connections),
+        "-d{}s".format(int(round(duration))),
+        "--latency",
+        "--timeout",
+        "30s",
+    ]
     for name, value in headers.items():
         command += ["-H", "{}: {}".format(name, value)]
     command.append(url)
@@ -451,16 +483,31 @@ def _wrk(url, headers, connections, duration):
             return None
         return float(match.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}[match.group(2)]
 
-    return {"tool": "wrk -t{} -c{}".format(threads, connections), "count": count, "errors": errors,
-            "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "elapsed": elapsed,
-            "p50_ms": latency("50"), "p99_ms": latency("99"), "child_cpu": 0.0}
+    return {
+        "tool": "wrk -t{} -c{}".format(threads, connections),
+        "count": count,
+        "errors": errors,
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "elapsed": elapsed,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "child_cpu": 0.0,
+    }
 
 
 def _python_load(url, headers, connections, duration):
     """Runs ``python bench/common.py http-load`` (a fresh, unpatched interpreter: processes x threads)."""
     processes = max(1, min(env_int("BENCH_CLIENT_PROCESSES", os.cpu_count() or 1), connections))
-    command = [python(), os.path.abspath(__file__), "http-load", url, str(connections), str(duration),
-               str(processes), json.dumps(headers)]
+    command = [
+        python(),
+        os.path.abspath(__file__),
+        "http-load",
+        url,
+        str(connections),
+        str(duration),
+        str(processes),
+        json.dumps(headers),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
     if result.returncode != 0:
         raise RuntimeError("python load generator failed: " + result.stderr[-3000:])
@@ -512,8 +559,11 @@ def _http_load_main(url, connections, duration, processes, headers):
     start_at = time.time() + 1.0  # let every process start first
     end_at = start_at + duration
     shares = [connections // processes + (1 if i < connections % processes else 0) for i in range(processes)]
-    workers = [multiprocessing.Process(target=_load_worker, args=(url, headers, share, start_at, end_at, queue))
-               for share in shares if share]
+    workers = [
+        multiprocessing.Process(target=_load_worker, args=(url, headers, share, start_at, end_at, queue))
+        for share in shares
+        if share
+    ]
     for worker in workers:
         worker.start()
     latencies, errors = [], 0
@@ -528,6 +578,7 @@ def _http_load_main(url, connections, duration, processes, headers):
 
 # -- output ------------------------------------------------------------------------------
 
+
 def fmt(value, spec="{:,.0f}"):
     return "-" if value is None else spec.format(value)
 
@@ -540,12 +591,13 @@ def print_table(headers, rows, out=None):
     numeric = [all(re.match(r"^[-\d.,x%]*$", row[i]) for row in cells[1:]) for i in range(len(headers))]
 
     def line(row):
-        return "| " + " | ".join(c.rjust(w) if num else c.ljust(w)
-                                 for c, w, num in zip(row, widths, numeric)) + " |"
+        return "| " + " | ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(row, widths, numeric)) + " |"
 
     print(line(cells[0]), file=out)
-    print("|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2))
-                         for w, num in zip(widths, numeric)) + "|", file=out)
+    print(
+        "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2)) for w, num in zip(widths, numeric)) + "|",
+        file=out,
+    )
     for row in cells[1:]:
         print(line(row), file=out)
     out.flush()

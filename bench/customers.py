@@ -27,6 +27,7 @@ Targets (issue 3): each bulk action within 2x its SQL and under 5 s; the filtere
 under 100 ms.  Exit status 1 when the benchmark did not work; with BENCH_STRICT=1 also when a
 target is missed.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -40,11 +41,10 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+import common  # noqa: E402
 import requests  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
-
-import common  # noqa: E402
 
 CUSTOMERS = common.env_int("BENCH_CUSTOMERS", 1_000_000)
 BULK = common.env_int("BENCH_BULK", 100_000)
@@ -75,14 +75,19 @@ class Api:
 
 # -- setting up --------------------------------------------------------------------
 
+
 def make_people(admin):
     """Two departments (owners, targets) of 10 users each, and a manager of the owners."""
     tag = str(os.getpid())
     password = "bench-password-" + tag
 
     def user(name, department_id):
-        return admin.call("POST", "/api/v1/users", expect=201, json={
-            "username": "{}_{}".format(name, tag), "password": password, "department_id": department_id})
+        return admin.call(
+            "POST",
+            "/api/v1/users",
+            expect=201,
+            json={"username": "{}_{}".format(name, tag), "password": password, "department_id": department_id},
+        )
 
     owners_department = admin.call("POST", "/api/v1/departments", expect=201, json={"name": "Owners " + tag})
     targets_department = admin.call("POST", "/api/v1/departments", expect=201, json={"name": "Targets " + tag})
@@ -91,18 +96,33 @@ def make_people(admin):
     manager = user("manager", owners_department["id"])
     admin.call("PATCH", "/api/v1/departments/{}".format(owners_department["id"]), json={"manager_ids": [manager["id"]]})
     return {
-        "owners": owners, "targets": targets, "manager": manager,
-        "owners_department": owners_department["id"], "password": password,
+        "owners": owners,
+        "targets": targets,
+        "manager": manager,
+        "owners_department": owners_department["id"],
+        "password": password,
     }
 
 
 def make_catalogue(admin):
-    groups = [admin.call("POST", "/api/v1/customer-groups", expect=201,
-                         json={"name": "G{}-{}".format(i + 1, os.getpid()), "points": points})["id"]
-              for i, points in enumerate(GROUP_POINTS)]
-    types = [admin.call("POST", "/api/v1/activity-types", expect=201,
-                        json={"name": "{}-{}".format(name, os.getpid()), "points": points})["id"]
-             for name, points in TYPE_POINTS.items()]
+    groups = [
+        admin.call(
+            "POST",
+            "/api/v1/customer-groups",
+            expect=201,
+            json={"name": "G{}-{}".format(i + 1, os.getpid()), "points": points},
+        )["id"]
+        for i, points in enumerate(GROUP_POINTS)
+    ]
+    types = [
+        admin.call(
+            "POST",
+            "/api/v1/activity-types",
+            expect=201,
+            json={"name": "{}-{}".format(name, os.getpid()), "points": points},
+        )["id"]
+        for name, points in TYPE_POINTS.items()
+    ]
     admin.call("PUT", "/api/v1/settings/potential-rating", json={"thresholds": THRESHOLDS})
     return groups, types
 
@@ -145,9 +165,14 @@ def seed(engine, people, groups, types, first, last):
     """Customers ``first``..``last``, straight into the service's database (foreign-key triggers off:
     consistent by construction); then VACUUM ANALYZE, as autovacuum would (the server may run without)."""
     params = {
-        "first": first, "last": last, "owners": [u["id"] for u in people["owners"]],
-        "owners_department": people["owners_department"], "groups": groups, "types": types,
-        "group_points": GROUP_POINTS, "call_points": TYPE_POINTS["Call"],
+        "first": first,
+        "last": last,
+        "owners": [u["id"] for u in people["owners"]],
+        "owners_department": people["owners_department"],
+        "groups": groups,
+        "types": types,
+        "group_points": GROUP_POINTS,
+        "call_points": TYPE_POINTS["Call"],
     }
     began = time.time()
     with engine.begin() as connection:
@@ -164,6 +189,7 @@ def seed(engine, people, groups, types, first, last):
 
 
 # -- the bulk actions ------------------------------------------------------------------
+
 
 def selection(side):
     """Side 0 (the API's) or 1 (the SQL's): BULK customers each, contiguous, seeded alike (the seed
@@ -269,13 +295,16 @@ def bulk_actions(engine, admin, people, groups):
 
     def run(name, api_path, api_body, statements, params, sql_first):
         measured = {}
-        for side in (("sql", "api") if sql_first else ("api", "sql")):
+        for side in ("sql", "api") if sql_first else ("api", "sql"):
             checkpoint(engine)
             if side == "api":
                 measured["api"], result = timed_api(admin, api_path, api_body)
                 if result["matched"] != len(api_body["customer_ids"]) or not result["changed"]:
-                    raise RuntimeError("{}: unexpected answer {}".format(
-                        name, {key: result[key] for key in ("matched", "changed", "skipped")}))
+                    raise RuntimeError(
+                        "{}: unexpected answer {}".format(
+                            name, {key: result[key] for key in ("matched", "changed", "skipped")}
+                        )
+                    )
             else:
                 measured["sql"] = timed_sql(engine, statements, params)
         api_times, sql_times = timings.setdefault(name, ([], []))
@@ -287,24 +316,43 @@ def bulk_actions(engine, admin, people, groups):
     for round_ in range(ROUNDS):
         sql_first = bool(round_ % 2)
         group = [groups[round_ % len(groups)]]
-        run("bulk/groups move", "/api/v1/customers/bulk/groups",
+        run(
+            "bulk/groups move",
+            "/api/v1/customers/bulk/groups",
             {"customer_ids": api_ids, "mode": "move", "group_ids": group},
-            [RAW_MOVE], {"ids": sql_ids, "group_ids": group}, sql_first)
+            [RAW_MOVE],
+            {"ids": sql_ids, "group_ids": group},
+            sql_first,
+        )
         sharer = targets[round_ % len(targets)]
-        run("bulk/share add", "/api/v1/customers/bulk/share",
+        run(
+            "bulk/share add",
+            "/api/v1/customers/bulk/share",
             {"customer_ids": api_ids, "mode": "add", "user_ids": [sharer], "level": "view"},
-            [RAW_SHARE], {"ids": sql_ids, "user_id": sharer}, not sql_first)
+            [RAW_SHARE],
+            {"ids": sql_ids, "user_id": sharer},
+            not sql_first,
+        )
         owners = targets[round_:] + targets[:round_]
-        run("bulk/transfer-owner split 10", "/api/v1/customers/bulk/transfer-owner",
-            {"customer_ids": api_ids, "user_ids": owners, "split_evenly": True,
-             "transfer_activities": ["not_started", "in_progress"],
-             "share_related": ["contracts", "quotes", "opportunities", "orders"]},
+        run(
+            "bulk/transfer-owner split 10",
+            "/api/v1/customers/bulk/transfer-owner",
+            {
+                "customer_ids": api_ids,
+                "user_ids": owners,
+                "split_evenly": True,
+                "transfer_activities": ["not_started", "in_progress"],
+                "share_related": ["contracts", "quotes", "opportunities", "orders"],
+            },
             RAW_TRANSFER,
-            {"ids": sql_ids, "owners": split_owners(sql_ids, owners), "department_id": targets_department}, sql_first)
+            {"ids": sql_ids, "owners": split_owners(sql_ids, owners), "department_id": targets_department},
+            sql_first,
+        )
     return [(name, api_times, sql_times) for name, (api_times, sql_times) in timings.items()]
 
 
 # -- the filtered list -------------------------------------------------------------------
+
 
 def timed(call):
     call()  # warm-up
@@ -328,11 +376,22 @@ def list_latencies(client, label, amqp_uri, stars=True):
     me = client.call("GET", "/api/v1/me")
     actor = {key: me[key] for key in ("id", "department_id", "roles", "managed_department_ids")}
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"actor": actor}) as rpc:
-        rpc_stats = timed(lambda: rpc.customers.list_customers({key: [str(value)] if key == "stars" else str(value)
-                                                                 for key, value in params.items()}))
-    common.say("GET /customers{} as {}: {:,} matching, p50 {:.1f} ms, p99 {:.1f} ms "
-               "(RPC alone: {:.1f} / {:.1f})".format("?stars=4" if stars else "", label, total, http_stats["p50_ms"], http_stats["p99_ms"],
-                                                      rpc_stats["p50_ms"], rpc_stats["p99_ms"]))
+        rpc_stats = timed(
+            lambda: rpc.customers.list_customers(
+                {key: [str(value)] if key == "stars" else str(value) for key, value in params.items()}
+            )
+        )
+    common.say(
+        "GET /customers{} as {}: {:,} matching, p50 {:.1f} ms, p99 {:.1f} ms (RPC alone: {:.1f} / {:.1f})".format(
+            "?stars=4" if stars else "",
+            label,
+            total,
+            http_stats["p50_ms"],
+            http_stats["p99_ms"],
+            rpc_stats["p50_ms"],
+            rpc_stats["p99_ms"],
+        )
+    )
     return label, total, http_stats, rpc_stats
 
 
@@ -352,8 +411,14 @@ def main():
             manager = admin.login(people["manager"]["username"], people["password"])
             owner = admin.login(people["owners"][0]["username"], people["password"])
             baseline = latencies(admin, "/api/v1/me")
-            list_rows = [list_latencies(client, label, system.amqp_uri) for client, label in (
-                (admin, "admin"), (manager, "manager of the owners"), (owner, "one owner (staff)"))]
+            list_rows = [
+                list_latencies(client, label, system.amqp_uri)
+                for client, label in (
+                    (admin, "admin"),
+                    (manager, "manager of the owners"),
+                    (owner, "one owner (staff)"),
+                )
+            ]
             unfiltered = list_latencies(owner, "one owner (staff)", system.amqp_uri, stars=False)
         finally:
             engine.dispose()
@@ -363,33 +428,56 @@ def main():
 
 def report(bulk_rows, list_rows, unfiltered, baseline):
     missed = []
-    print("\nCustomers: {:,} seeded. GET /api/v1/customers?stars=4, {} requests in a row\n".format(
-        CUSTOMERS, LIST_REQUESTS))
+    print(
+        "\nCustomers: {:,} seeded. GET /api/v1/customers?stars=4, {} requests in a row\n".format(
+            CUSTOMERS, LIST_REQUESTS
+        )
+    )
     table = []
     for label, total, stats, rpc_stats in list_rows:
         ok = stats["p99_ms"] < 100
         missed += [] if ok else ["list as " + label]
-        table.append([label, "{:,}".format(total)] + ["{:.1f}".format(stats[key]) for key in ("p50_ms", "p99_ms")]
-                     + ["ok" if ok else "MISSED"] + ["{:.1f}".format(rpc_stats[key]) for key in ("p50_ms", "p99_ms")])
-    common.print_table(["as", "matching", "p50 ms", "p99 ms", "target (p99 < 100 ms)", "RPC p50 ms", "RPC p99 ms"],
-                       table)
+        table.append(
+            [label, "{:,}".format(total)]
+            + ["{:.1f}".format(stats[key]) for key in ("p50_ms", "p99_ms")]
+            + ["ok" if ok else "MISSED"]
+            + ["{:.1f}".format(rpc_stats[key]) for key in ("p50_ms", "p99_ms")]
+        )
+    common.print_table(
+        ["as", "matching", "p50 ms", "p99 ms", "target (p99 < 100 ms)", "RPC p50 ms", "RPC p99 ms"], table
+    )
     label, total, stats, rpc_stats = unfiltered
-    print("\nWithout a filter (GET /api/v1/customers, no target set) as {}: {:,} matching, p50 {:.1f} ms, "
-          "p99 {:.1f} ms (RPC alone: {:.1f} / {:.1f})".format(label, total, stats["p50_ms"], stats["p99_ms"],
-                                                            rpc_stats["p50_ms"], rpc_stats["p99_ms"]))
-    print("\nFor scale, GET /api/v1/me (gateway + two directory RPCs) in the same run: "
-          "p50 {:.1f} ms, p99 {:.1f} ms".format(baseline["p50_ms"], baseline["p99_ms"]))
-    print("\nBulk actions on {:,} customers (admin, through HTTP), next to hand-written SQL making the same change "
-          "(history rows included) in the same run; "
-          "median of {} rounds\n".format(BULK, ROUNDS))
+    print(
+        "\nWithout a filter (GET /api/v1/customers, no target set) as {}: {:,} matching, p50 {:.1f} ms, "
+        "p99 {:.1f} ms (RPC alone: {:.1f} / {:.1f})".format(
+            label, total, stats["p50_ms"], stats["p99_ms"], rpc_stats["p50_ms"], rpc_stats["p99_ms"]
+        )
+    )
+    print(
+        "\nFor scale, GET /api/v1/me (gateway + two directory RPCs) in the same run: "
+        "p50 {:.1f} ms, p99 {:.1f} ms".format(baseline["p50_ms"], baseline["p99_ms"])
+    )
+    print(
+        "\nBulk actions on {:,} customers (admin, through HTTP), next to hand-written SQL making the same change "
+        "(history rows included) in the same run; "
+        "median of {} rounds\n".format(BULK, ROUNDS)
+    )
     table = []
     for name, api_times, sql_times in bulk_rows:
         api_seconds, sql_seconds = statistics.median(api_times), statistics.median(sql_times)
         ratio = api_seconds / sql_seconds
         ok = ratio <= 2.0 and api_seconds < 5.0
         missed += [] if ok else [name]
-        table.append([name, "{:.2f}".format(api_seconds), "{:.2f}".format(sql_seconds), "{:.2f}x".format(ratio),
-                      "ok" if ok else "MISSED", " ".join("{:.2f}".format(a / b) for a, b in zip(api_times, sql_times))])
+        table.append(
+            [
+                name,
+                "{:.2f}".format(api_seconds),
+                "{:.2f}".format(sql_seconds),
+                "{:.2f}x".format(ratio),
+                "ok" if ok else "MISSED",
+                " ".join("{:.2f}".format(a / b) for a, b in zip(api_times, sql_times)),
+            ]
+        )
     common.print_table(["action", "API s", "SQL s", "ratio", "target (<= 2x, < 5 s)", "ratio per round"], table)
     print("\nmachine: {} cores; targets missed: {}".format(os.cpu_count(), ", ".join(missed) or "none"))
     return missed

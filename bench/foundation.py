@@ -21,6 +21,7 @@ BENCH_CLIENT_PROCESSES (python client processes, default the core count),
 BENCH_WAIT_QUIET (wait up to that many seconds for the machine to be < 25% busy, default 0),
 plus AMQP_URI / DATABASE_URL / RABBIT_API_URI for the infrastructure.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -36,10 +37,9 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
+import common  # noqa: E402
 import requests  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
-
-import common  # noqa: E402
 
 DURATION = common.env_float("BENCH_DURATION", 10)
 WARMUP = common.env_float("BENCH_WARMUP", 2)
@@ -127,44 +127,81 @@ def main():
         gateway, gateway_cpu = gateway_me(system, cpu_pids)
 
     ratio = gateway["rate"] / concurrent["rate"] if concurrent["rate"] else None
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     print("## Foundation: nameko RPC vs. the gateway")
     print()
-    print("measured {} UTC, {} cores ({}), Python {}, {}s per phase after {}s warm-up".format(
-        now.strftime("%Y-%m-%d %H:%M"), cores, platform.machine(), platform.python_version(), DURATION, WARMUP))
+    print(
+        "measured {} UTC, {} cores ({}), Python {}, {}s per phase after {}s warm-up".format(
+            now.strftime("%Y-%m-%d %H:%M"), cores, platform.machine(), platform.python_version(), DURATION, WARMUP
+        )
+    )
     print()
     rows = []
     for label, tool, concurrency, result in (
-            ("raw RPC directory.ping, serial", "ClusterRpcProxy", 1, serial),
-            ("raw RPC directory.ping, concurrent", "{} ClusterRpcProxy, eventlet GreenPool".format(CONCURRENCY),
-             CONCURRENCY, concurrent),
-            ("gateway GET /api/v1/me", gateway["tool"], CONCURRENCY, gateway)):
-        rows.append([label, tool, concurrency, common.fmt(result["count"]), common.fmt(result["rate"]),
-                     common.fmt(result["p50_ms"], "{:.2f}"), common.fmt(result["p99_ms"], "{:.2f}"),
-                     common.fmt(result["errors"])])
-    rows.append(["ratio gateway / raw concurrent RPC", "req/s ÷ req/s", "", "",
-                 common.fmt(ratio, "{:.2f}x"), "", "", ""])
-    common.print_table(["measurement", "client", "concurrency", "requests", "req/s", "p50 ms", "p99 ms", "errors"],
-                       rows)
+        ("raw RPC directory.ping, serial", "ClusterRpcProxy", 1, serial),
+        (
+            "raw RPC directory.ping, concurrent",
+            "{} ClusterRpcProxy, eventlet GreenPool".format(CONCURRENCY),
+            CONCURRENCY,
+            concurrent,
+        ),
+        ("gateway GET /api/v1/me", gateway["tool"], CONCURRENCY, gateway),
+    ):
+        rows.append(
+            [
+                label,
+                tool,
+                concurrency,
+                common.fmt(result["count"]),
+                common.fmt(result["rate"]),
+                common.fmt(result["p50_ms"], "{:.2f}"),
+                common.fmt(result["p99_ms"], "{:.2f}"),
+                common.fmt(result["errors"]),
+            ]
+        )
+    rows.append(
+        ["ratio gateway / raw concurrent RPC", "req/s ÷ req/s", "", "", common.fmt(ratio, "{:.2f}x"), "", "", ""]
+    )
+    common.print_table(
+        ["measurement", "client", "concurrency", "requests", "req/s", "p50 ms", "p99 ms", "errors"], rows
+    )
     print()
-    print("CPU during each measured phase, % of one core (this machine has {} cores = {}%):".format(
-        cores, 100 * cores))
+    print("CPU during each measured phase, % of one core (this machine has {} cores = {}%):".format(cores, 100 * cores))
     print()
-    names = ["gateway", "directory", "other services", "rabbitmq", "postgres", "this script", "load generator",
-             "other processes", "irq+steal", "machine"]
+    names = [
+        "gateway",
+        "directory",
+        "other services",
+        "rabbitmq",
+        "postgres",
+        "this script",
+        "load generator",
+        "other processes",
+        "irq+steal",
+        "machine",
+    ]
     cpu_rows = []
-    for label, usage in (("raw RPC, serial", serial_cpu), ("raw RPC, concurrent", concurrent_cpu),
-                         ("gateway /me", gateway_cpu)):
+    for label, usage in (
+        ("raw RPC, serial", serial_cpu),
+        ("raw RPC, concurrent", concurrent_cpu),
+        ("gateway /me", gateway_cpu),
+    ):
         accounted = sum(usage[name] for name in names if name != "machine")
-        cpu_rows.append([label] + ["{:.0f}".format(usage[name]) for name in names]
-                        + ["{:.0f}".format(max(0.0, usage["machine"] - accounted))])
+        cpu_rows.append(
+            [label]
+            + ["{:.0f}".format(usage[name]) for name in names]
+            + ["{:.0f}".format(max(0.0, usage["machine"] - accounted))]
+        )
     common.print_table(["phase"] + names + ["unaccounted"], cpu_rows)
     print()
     print("Notes:")
     print("- GET /api/v1/me = JWT check + 2 RPCs to directory (get_actor, then me), each reading PostgreSQL;")
     print("  directory.ping touches no database. One process per service; the gateway has max_workers=64.")
-    print("- The load generator shares the {} cores with the system under test: in the RPC phases it is this".format(
-        cores))
+    print(
+        "- The load generator shares the {} cores with the system under test: in the RPC phases it is this".format(
+            cores
+        )
+    )
     print("  script (one Python process, one core at most); in the gateway phase it is {}.".format(gateway["tool"]))
     print("  'machine' near {}% means the box was saturated, so figures are a lower bound.".format(100 * cores))
     print("- 'other processes' = everything else running on the box (not part of this benchmark);")
@@ -172,8 +209,9 @@ def main():
     print("  rabbitmq and postgres are the shared local servers: their columns include other users' work.")
     print("  Machine busy during 1s before the run: {:.0f}% of one core.".format(background))
     if background > 25 * cores:
-        print("- WARNING: the machine was already {:.0f}% busy before the run (other work on the box);".format(
-            background))
+        print(
+            "- WARNING: the machine was already {:.0f}% busy before the run (other work on the box);".format(background)
+        )
         print("  these figures are disturbed: rerun on a quiet machine (BENCH_WAIT_QUIET=<seconds> waits for one).")
     print("- Total wall time: {:.0f}s.".format(time.time() - started))
     sys.stdout.flush()

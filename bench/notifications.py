@@ -18,6 +18,7 @@ connections), i.e. what the pipeline would reach if sending cost nothing.
 Needs RabbitMQ (with the management API) and PostgreSQL at ``AMQP_URI`` /
 ``DATABASE_URL`` (defaults: localhost).
 """
+
 import argparse
 import os
 import secrets
@@ -59,9 +60,15 @@ class Vhost:
         self.api = os.environ.get("RABBIT_API_URI") or "http://{}:15672".format(parts.hostname or "127.0.0.1")
         self.name = "bench_notifications_{}".format(os.getpid())
         self.auth = (self.user, self.password)
-        requests.put("{}/api/vhosts/{}".format(self.api, quote(self.name)), auth=self.auth, timeout=10).raise_for_status()
-        requests.put("{}/api/permissions/{}/{}".format(self.api, quote(self.name), self.user), auth=self.auth,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=10).raise_for_status()
+        requests.put(
+            "{}/api/vhosts/{}".format(self.api, quote(self.name)), auth=self.auth, timeout=10
+        ).raise_for_status()
+        requests.put(
+            "{}/api/permissions/{}/{}".format(self.api, quote(self.name), self.user),
+            auth=self.auth,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+            timeout=10,
+        ).raise_for_status()
         self.uri = "{}://{}/{}".format(parts.scheme, parts.netloc, self.name)
 
     def delete(self):
@@ -77,8 +84,12 @@ def twilio_max_rate(fake, total=3000, threads=20):
     def client():
         session = requests.Session()
         for i in range(per_thread):
-            session.post(url, data={"To": "+84900000000", "From": "BENCH", "Body": "baseline {}".format(i)},
-                         auth=(fake.account_sid, fake.auth_token), timeout=30).raise_for_status()
+            session.post(
+                url,
+                data={"To": "+84900000000", "From": "BENCH", "Body": "baseline {}".format(i)},
+                auth=(fake.account_sid, fake.auth_token),
+                timeout=30,
+            ).raise_for_status()
 
     started = time.perf_counter()
     workers = [threading.Thread(target=client) for _ in range(threads)]
@@ -129,24 +140,33 @@ def wait_healthy(base_url, process, timeout=180):
 
 def insert_customers(engine, owner_id, count, tag):
     with engine.begin() as connection:
-        connection.execute(text("""
+        connection.execute(
+            text("""
             INSERT INTO customers (code, name, kind, phone, email, owner_id, score, created_at, updated_at)
             SELECT :tag || lpad(n::text, 6, '0'), 'Khách hàng ' || n, 'person',
                    '09' || lpad(n::text, 8, '0'), 'khach' || n || '@example.com', :owner, 0, now(), now()
             FROM generate_series(1, :count) AS n
-        """), {"tag": tag, "owner": owner_id, "count": count})
-        connection.execute(text("""
+        """),
+            {"tag": tag, "owner": owner_id, "count": count},
+        )
+        connection.execute(
+            text("""
             INSERT INTO customer_search (customer_id, name, code, phone, email)
             SELECT id, name, code, phone, email FROM customers WHERE code LIKE :tag || '%'
-        """), {"tag": tag})  # what create_customer writes beside each customer (the list's search)
-        return connection.scalars(text("SELECT id FROM customers WHERE code LIKE :tag || '%' ORDER BY id"),
-                                  {"tag": tag}).all()
+        """),
+            {"tag": tag},
+        )  # what create_customer writes beside each customer (the list's search)
+        return connection.scalars(
+            text("SELECT id FROM customers WHERE code LIKE :tag || '%' ORDER BY id"), {"tag": tag}
+        ).all()
 
 
 def watch(engine, batch_id, count, done_statuses, started):
     """Seconds (since ``started``) until every message of the batch reached one of ``done_statuses``."""
-    query = text("SELECT count(*) FILTER (WHERE status = ANY(:done)), count(*) FILTER (WHERE status = 'failed') "
-                 "FROM messages WHERE batch_id = :batch")
+    query = text(
+        "SELECT count(*) FILTER (WHERE status = ANY(:done)), count(*) FILTER (WHERE status = 'failed') "
+        "FROM messages WHERE batch_id = :batch"
+    )
     deadline = time.time() + 1800
     while time.time() < deadline:
         with engine.connect() as connection:
@@ -169,14 +189,32 @@ def main(argv=None):
     port = free_port()
     password = secrets.token_urlsafe(12)
     workdir = tempfile.mkdtemp(prefix="bench-notifications-")
-    env = dict(os.environ, AMQP_URI=vhost.uri, DATABASE_URL=DATABASE_URL, DATABASE_PREFIX=prefix,
-               GATEWAY_PORT=str(port), CRM_ADMIN_USERNAME="admin", CRM_ADMIN_PASSWORD=password,
-               JWT_SECRET=secrets.token_urlsafe(32), CRM_VAR_DIR=workdir, PYTHONWARNINGS="ignore", LOG_LEVEL="WARNING",
-               PUBLIC_BASE_URL="http://127.0.0.1:{}".format(port), SMS_RATE_PER_SECOND="0",
-               EMAIL_RATE_PER_SECOND="0", RPC_TIMEOUT="60", **fake.env())
+    env = dict(
+        os.environ,
+        AMQP_URI=vhost.uri,
+        DATABASE_URL=DATABASE_URL,
+        DATABASE_PREFIX=prefix,
+        GATEWAY_PORT=str(port),
+        CRM_ADMIN_USERNAME="admin",
+        CRM_ADMIN_PASSWORD=password,
+        JWT_SECRET=secrets.token_urlsafe(32),
+        CRM_VAR_DIR=workdir,
+        PYTHONWARNINGS="ignore",
+        LOG_LEVEL="WARNING",
+        PUBLIC_BASE_URL="http://127.0.0.1:{}".format(port),
+        SMS_RATE_PER_SECOND="0",
+        EMAIL_RATE_PER_SECOND="0",
+        RPC_TIMEOUT="60",
+        **fake.env(),
+    )
     log = open(os.path.join(workdir, "system.log"), "w")
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = "http://127.0.0.1:{}".format(port)
     try:
         print("measuring the local servers' own rate...", flush=True)
@@ -185,8 +223,9 @@ def main(argv=None):
         print("starting the system (log: {})...".format(log.name), flush=True)
         wait_healthy(base, process)
         session = requests.Session()
-        token = session.post(base + "/api/v1/auth/login", json={"username": "admin", "password": password},
-                             timeout=30).json()["access_token"]
+        token = session.post(
+            base + "/api/v1/auth/login", json={"username": "admin", "password": password}, timeout=30
+        ).json()["access_token"]
         session.headers["Authorization"] = "Bearer " + token
         admin_id = session.get(base + "/api/v1/me", timeout=30).json()["id"]
         session.post(base + "/api/v1/brandnames", json={"name": "BENCH", "kind": "care"}, timeout=30).raise_for_status()
@@ -197,20 +236,35 @@ def main(argv=None):
 
         rows = []
         started = time.perf_counter()
-        response = session.post(base + "/api/v1/customers/bulk/sms", json={
-            "customer_ids": ids, "brandname": "BENCH", "content": "Chào {name}, mã {code}: ưu đãi dành riêng cho bạn."},
-            timeout=120)
+        response = session.post(
+            base + "/api/v1/customers/bulk/sms",
+            json={
+                "customer_ids": ids,
+                "brandname": "BENCH",
+                "content": "Chào {name}, mã {code}: ưu đãi dành riêng cho bạn.",
+            },
+            timeout=120,
+        )
         response.raise_for_status()
         accepted = time.perf_counter() - started
         batch = response.json()
-        sent, _ = watch(notifications_db, batch["batch_id"], batch["recipients"], ("sent", "delivered", "failed"), started)
+        sent, _ = watch(
+            notifications_db, batch["batch_id"], batch["recipients"], ("sent", "delivered", "failed"), started
+        )
         last, failed = watch(notifications_db, batch["batch_id"], batch["recipients"], ("delivered", "failed"), started)
         rows.append(("SMS (Twilio API)", batch["recipients"], accepted, sent, last, failed, twilio_rate))
 
         started = time.perf_counter()
-        response = session.post(base + "/api/v1/customers/bulk/email", json={
-            "customer_ids": ids, "subject": "Thư cảm ơn {name}", "body": "Kính gửi {name} ({code}),\nCảm ơn quý khách.",
-            "html": "<p>Kính gửi <b>{name}</b></p>"}, timeout=120)
+        response = session.post(
+            base + "/api/v1/customers/bulk/email",
+            json={
+                "customer_ids": ids,
+                "subject": "Thư cảm ơn {name}",
+                "body": "Kính gửi {name} ({code}),\nCảm ơn quý khách.",
+                "html": "<p>Kính gửi <b>{name}</b></p>",
+            },
+            timeout=120,
+        )
         response.raise_for_status()
         accepted = time.perf_counter() - started
         batch = response.json()
@@ -222,17 +276,29 @@ def main(argv=None):
         print()
         print("Bulk sending, {} recipients, one instance per service, rate limits off".format(n))
         header = "{:<18} {:>10} {:>10} {:>12} {:>12} {:>14} {:>8} {:>22}".format(
-            "channel", "recipients", "202 in s", "all sent s", "msgs/s e2e", "last status s", "failed",
-            "local server max msg/s")
+            "channel",
+            "recipients",
+            "202 in s",
+            "all sent s",
+            "msgs/s e2e",
+            "last status s",
+            "failed",
+            "local server max msg/s",
+        )
         print(header)
         print("-" * len(header))
         for channel, count, accepted, sent, last, failed, baseline in rows:
-            print("{:<18} {:>10} {:>10.2f} {:>12.2f} {:>12.0f} {:>14.2f} {:>8} {:>22.0f}".format(
-                channel, count, accepted, sent, count / sent, last, failed, baseline))
+            print(
+                "{:<18} {:>10} {:>10.2f} {:>12.2f} {:>12.0f} {:>14.2f} {:>8} {:>22.0f}".format(
+                    channel, count, accepted, sent, count / sent, last, failed, baseline
+                )
+            )
         print()
-        print("msgs/s e2e = recipients / time from the HTTP request to the last message sent; last status = "
-              "time until every SMS is delivered (signed Twilio callbacks through the gateway); baseline = the "
-              "local server alone, measured in this run.")
+        print(
+            "msgs/s e2e = recipients / time from the HTTP request to the last message sent; last status = "
+            "time until every SMS is delivered (signed Twilio callbacks through the gateway); baseline = the "
+            "local server alone, measured in this run."
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:

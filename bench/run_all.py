@@ -9,6 +9,7 @@ the exit status is non-zero when any of them failed.  Skipped: this file, the
 shared helpers (common.py and the like) and files starting with "_".
 ``foundation.py`` runs first (the baseline), the rest in alphabetical order.
 """
+
 import os
 import subprocess
 import sys
@@ -26,8 +27,11 @@ def python():
 
 
 def scripts(selected=()):
-    found = sorted(name for name in os.listdir(BENCH_DIR)
-                   if name.endswith(".py") and name not in NOT_BENCHMARKS and not name.startswith("_"))
+    found = sorted(
+        name
+        for name in os.listdir(BENCH_DIR)
+        if name.endswith(".py") and name not in NOT_BENCHMARKS and not name.startswith("_")
+    )
     found.sort(key=lambda name: name != FIRST)  # stable: foundation first, the rest alphabetical
     if selected:
         wanted = {name if name.endswith(".py") else name + ".py" for name in (os.path.basename(s) for s in selected)}

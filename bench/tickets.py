@@ -24,6 +24,7 @@ Environment: BENCH_TICKETS, BENCH_TICKET_GROUPS, BENCH_TICKET_MEMBERS,
 BENCH_TICKET_CAPACITY, BENCH_CONCURRENCY, BENCH_DRAIN_TIMEOUT (300 s), plus
 AMQP_URI / DATABASE_URL / RABBIT_API_URI.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -41,11 +42,10 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
+import common  # noqa: E402
 import requests  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
-
-import common  # noqa: E402
 
 TICKETS = common.env_int("BENCH_TICKETS", 1000)
 GROUPS = common.env_int("BENCH_TICKET_GROUPS", 5)
@@ -74,25 +74,42 @@ def setup_groups(system):
     api = Api(system)
 
     def user(n):
-        return api.post("/api/v1/users", {"username": "bench{}_{}".format(os.getpid(), n),
-                                          "password": "bench-password-{}".format(n), "full_name": "Member {}".format(n)})["id"]
+        return api.post(
+            "/api/v1/users",
+            {
+                "username": "bench{}_{}".format(os.getpid(), n),
+                "password": "bench-password-{}".format(n),
+                "full_name": "Member {}".format(n),
+            },
+        )["id"]
 
     user_ids = list(eventlet.GreenPool(8).imap(user, range(GROUPS * MEMBERS)))
     type_ids = []
     for g in range(GROUPS):
         ticket_type = api.post("/api/v1/ticket-types", {"name": "Bench type {}".format(g)})
-        members = [{"user_id": user_id, "priority": MEMBERS - i, "capacity": CAPACITY}
-                   for i, user_id in enumerate(user_ids[g * MEMBERS:(g + 1) * MEMBERS])]
-        api.post("/api/v1/support-groups", {"name": "Bench group {}".format(g), "ticket_type_ids": [ticket_type["id"]],
-                                            "members": members})
+        members = [
+            {"user_id": user_id, "priority": MEMBERS - i, "capacity": CAPACITY}
+            for i, user_id in enumerate(user_ids[g * MEMBERS : (g + 1) * MEMBERS])
+        ]
+        api.post(
+            "/api/v1/support-groups",
+            {"name": "Bench group {}".format(g), "ticket_type_ids": [ticket_type["id"]], "members": members},
+        )
         type_ids.append(ticket_type["id"])
     return type_ids
 
 
 def admin_context(system):
     me = requests.get(system.base_url + "/api/v1/me", headers=system.headers(), timeout=30).json()
-    return {"actor": {"id": me["id"], "username": me["username"], "roles": me["roles"],
-                      "department_id": me["department_id"], "managed_department_ids": []}}
+    return {
+        "actor": {
+            "id": me["id"],
+            "username": me["username"],
+            "roles": me["roles"],
+            "department_id": me["department_id"],
+            "managed_department_ids": [],
+        }
+    }
 
 
 def ping_round_trips(system):
@@ -113,14 +130,19 @@ def burst(system, context, type_ids, label):
     config = {"AMQP_URI": system.amqp_uri}
     numbers = list(range(TICKETS))
     with ExitStack() as stack:
-        proxies = [stack.enter_context(ClusterRpcProxy(config, context_data=context, timeout=RPC_TIMEOUT))
-                   for _ in range(CONCURRENCY)]
+        proxies = [
+            stack.enter_context(ClusterRpcProxy(config, context_data=context, timeout=RPC_TIMEOUT))
+            for _ in range(CONCURRENCY)
+        ]
 
         def client(index):
             proxy, made = proxies[index], []
             for n in numbers[index::CONCURRENCY]:
-                made.append(proxy.tickets.create_ticket(
-                    {"title": "{} #{}".format(label, n), "type_id": type_ids[n % len(type_ids)]})["id"])
+                made.append(
+                    proxy.tickets.create_ticket(
+                        {"title": "{} #{}".format(label, n), "type_id": type_ids[n % len(type_ids)]}
+                    )["id"]
+                )
             return made
 
         started = time.time()
@@ -133,8 +155,9 @@ def wait_drained(engine, ids):
     deadline = time.time() + DRAIN_TIMEOUT
     while time.time() < deadline:
         with engine.connect() as connection:
-            waiting = connection.scalar(text("SELECT count(*) FROM tickets WHERE id = ANY(:ids) AND status = 'unassigned'"),
-                                        {"ids": ids})
+            waiting = connection.scalar(
+                text("SELECT count(*) FROM tickets WHERE id = ANY(:ids) AND status = 'unassigned'"), {"ids": ids}
+            )
         if not waiting:
             return True
         time.sleep(0.2)
@@ -143,37 +166,67 @@ def wait_drained(engine, ids):
 
 def assignment_figures(engine, ids):
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT extract(epoch FROM assigned_at - created_at), created_at, assigned_at "
-            "FROM tickets WHERE id = ANY(:ids) AND assigned_at IS NOT NULL"), {"ids": ids}).all()
-        double = connection.scalar(text(
-            "SELECT count(*) FROM (SELECT ticket_id FROM ticket_history WHERE ticket_id = ANY(:ids) "
-            "AND action = 'assigned' GROUP BY ticket_id HAVING count(*) > 1) AS twice"), {"ids": ids})
-        over = connection.scalar(text(
-            "SELECT count(*) FROM (SELECT t.group_id, t.assignee_id, count(*) AS n, min(m.capacity) AS capacity "
-            "FROM tickets t JOIN group_members m ON m.group_id = t.group_id AND m.user_id = t.assignee_id "
-            "WHERE t.status IN ('assigned', 'in_progress') GROUP BY t.group_id, t.assignee_id) AS held "
-            "WHERE n > capacity"))
+        rows = connection.execute(
+            text(
+                "SELECT extract(epoch FROM assigned_at - created_at), created_at, assigned_at "
+                "FROM tickets WHERE id = ANY(:ids) AND assigned_at IS NOT NULL"
+            ),
+            {"ids": ids},
+        ).all()
+        double = connection.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT ticket_id FROM ticket_history WHERE ticket_id = ANY(:ids) "
+                "AND action = 'assigned' GROUP BY ticket_id HAVING count(*) > 1) AS twice"
+            ),
+            {"ids": ids},
+        )
+        over = connection.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT t.group_id, t.assignee_id, count(*) AS n, min(m.capacity) AS capacity "
+                "FROM tickets t JOIN group_members m ON m.group_id = t.group_id AND m.user_id = t.assignee_id "
+                "WHERE t.status IN ('assigned', 'in_progress') GROUP BY t.group_id, t.assignee_id) AS held "
+                "WHERE n > capacity"
+            )
+        )
     delays = sorted(float(row[0]) for row in rows)
     drain = (max(row[2] for row in rows) - min(row[1] for row in rows)).total_seconds() if rows else None
     stats = common.summarize(delays, drain or 0)
-    return dict(assigned=len(rows), p50_ms=stats["p50_ms"], p99_ms=stats["p99_ms"], drain=drain,
-                double=double, over=over)
+    return dict(
+        assigned=len(rows), p50_ms=stats["p50_ms"], p99_ms=stats["p99_ms"], drain=drain, double=double, over=over
+    )
 
 
 def close_tickets(engine, ids):
     with engine.begin() as connection:
-        connection.execute(text("UPDATE tickets SET status = 'done', completed_at = now() WHERE id = ANY(:ids) "
-                                "AND status IN ('assigned', 'in_progress')"), {"ids": ids})
+        connection.execute(
+            text(
+                "UPDATE tickets SET status = 'done', completed_at = now() WHERE id = ANY(:ids) "
+                "AND status IN ('assigned', 'in_progress')"
+            ),
+            {"ids": ids},
+        )
 
 
 def start_instances(system, count):
     processes = []
     for _ in range(count):
-        command = [os.path.join(os.path.dirname(common.python()), "nameko"), "run", "--config",
-                   os.path.join(common.ROOT, "services", "tickets", "config.yml"), "services.tickets.service"]
-        processes.append(subprocess.Popen(command, cwd=common.ROOT, env=system.env, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL, start_new_session=True))
+        command = [
+            os.path.join(os.path.dirname(common.python()), "nameko"),
+            "run",
+            "--config",
+            os.path.join(common.ROOT, "services", "tickets", "config.yml"),
+            "services.tickets.service",
+        ]
+        processes.append(
+            subprocess.Popen(
+                command,
+                cwd=common.ROOT,
+                env=system.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     return processes
 
 
@@ -235,19 +288,61 @@ def main():
             engine.dispose()
 
     print()
-    print("Tickets dispatcher, {} UTC, {} cores, Python {}: {} tickets into {} groups of {} members "
-          "(capacity {}), {} concurrent callers".format(
-              datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), os.cpu_count(),
-              platform.python_version(), TICKETS, GROUPS, MEMBERS, CAPACITY, CONCURRENCY))
+    print(
+        "Tickets dispatcher, {} UTC, {} cores, Python {}: {} tickets into {} groups of {} members "
+        "(capacity {}), {} concurrent callers".format(
+            datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+            os.cpu_count(),
+            platform.python_version(),
+            TICKETS,
+            GROUPS,
+            MEMBERS,
+            CAPACITY,
+            CONCURRENCY,
+        )
+    )
     print()
-    rows = [["raw RPC tickets.ping, serial (baseline)", 1, common.fmt(ping["count"]), "-",
-             common.fmt(ping["p50_ms"], "{:.1f}"), common.fmt(ping["p99_ms"], "{:.1f}"), "-", "-", "-"]]
+    rows = [
+        [
+            "raw RPC tickets.ping, serial (baseline)",
+            1,
+            common.fmt(ping["count"]),
+            "-",
+            common.fmt(ping["p50_ms"], "{:.1f}"),
+            common.fmt(ping["p99_ms"], "{:.1f}"),
+            "-",
+            "-",
+            "-",
+        ]
+    ]
     for r in results:
-        rows.append(["burst: creation → assignment", r["instances"], common.fmt(r["assigned"]),
-                     common.fmt(TICKETS / r["created_in"]), common.fmt(r["p50_ms"], "{:.1f}"),
-                     common.fmt(r["p99_ms"], "{:.1f}"), common.fmt(r["drain"], "{:.2f}"), r["double"], r["over"]])
-    common.print_table(["measurement", "instances", "tickets / calls", "created/s", "p50 ms", "p99 ms",
-                        "drain s", "assigned twice", "over capacity"], rows)
+        rows.append(
+            [
+                "burst: creation → assignment",
+                r["instances"],
+                common.fmt(r["assigned"]),
+                common.fmt(TICKETS / r["created_in"]),
+                common.fmt(r["p50_ms"], "{:.1f}"),
+                common.fmt(r["p99_ms"], "{:.1f}"),
+                common.fmt(r["drain"], "{:.2f}"),
+                r["double"],
+                r["over"],
+            ]
+        )
+    common.print_table(
+        [
+            "measurement",
+            "instances",
+            "tickets / calls",
+            "created/s",
+            "p50 ms",
+            "p99 ms",
+            "drain s",
+            "assigned twice",
+            "over capacity",
+        ],
+        rows,
+    )
     ok = all(r["assigned"] == TICKETS and r["double"] == 0 and r["over"] == 0 for r in results)
     return 0 if ok and len(results) == 2 else 1
 

@@ -8,6 +8,7 @@ Environment: AMQP_URI, DATABASE_URL, DATABASE_PREFIX, GATEWAY_PORT,
 CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD (see README.md).  Ctrl-C (or SIGTERM)
 stops every process cleanly.
 """
+
 import os
 import signal
 import subprocess
@@ -35,6 +36,7 @@ def config_path(service):
 def check():
     """One sentence and False when the broker or the database cannot be reached."""
     from kombu import Connection
+
     from services.core.config import load_config
     from services.core.manage import main as manage
 

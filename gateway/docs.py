@@ -1,4 +1,5 @@
 """Swagger UI for ``/docs``, served from the swagger-ui-bundle package (works offline)."""
+
 import mimetypes
 
 from swagger_ui_bundle import swagger_ui_path
@@ -30,8 +31,13 @@ INIT = """window.onload = function () {
 };
 """
 
-ALLOWED = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
-           "favicon-32x32.png", "favicon-16x16.png"}
+ALLOWED = {
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+}
 
 
 def page():

@@ -3,6 +3,7 @@
 Body (API.md): ``{"error": {"code", "message", "fields"}}``; the message is in
 English, or Vietnamese when ``Accept-Language`` prefers ``vi``.
 """
+
 import json
 
 from werkzeug.wrappers import Response

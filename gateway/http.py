@@ -4,6 +4,7 @@ Without it, a response larger than a couple of TCP segments (a page of 50
 customers) waits ~40 ms on Nagle's algorithm and the client's delayed ACK.
 Linux copies the option from the listening socket to accepted connections.
 """
+
 import socket
 
 from nameko.web.handlers import HttpRequestHandler

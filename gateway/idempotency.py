@@ -9,6 +9,7 @@ client checks what happened and uses a new key).  The same key with another body
 while the first request is still running gets 409.  Keys expire after
 ``IDEMPOTENCY_TTL_HOURS`` (default 24).
 """
+
 import hashlib
 
 from nameko.extensions import DependencyProvider
@@ -40,27 +41,40 @@ class IdempotencyStore:
     def claim(self, user_id, key, request):
         """None when the key is new (the request may run); else the response to give."""
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
-            raise ApiError("invalid", "INVALID_IDEMPOTENCY_KEY",
-                           "Idempotency-Key must be 1 to {} characters.".format(MAX_KEY_LENGTH))
+            raise ApiError(
+                "invalid",
+                "INVALID_IDEMPOTENCY_KEY",
+                "Idempotency-Key must be 1 to {} characters.".format(MAX_KEY_LENGTH),
+            )
         digest = fingerprint(request)
         with self.engine.begin() as connection:
             connection.execute(
                 delete(IdempotencyKey).where(
-                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key,
-                    IdempotencyKey.created_at < text("now() - make_interval(hours => :ttl)").bindparams(ttl=self.ttl_hours)))
+                    IdempotencyKey.user_id == user_id,
+                    IdempotencyKey.key == key,
+                    IdempotencyKey.created_at
+                    < text("now() - make_interval(hours => :ttl)").bindparams(ttl=self.ttl_hours),
+                )
+            )
             claimed = connection.execute(
-                insert(IdempotencyKey).values(user_id=user_id, key=key, fingerprint=digest)
-                .on_conflict_do_nothing().returning(IdempotencyKey.key)).first()
+                insert(IdempotencyKey)
+                .values(user_id=user_id, key=key, fingerprint=digest)
+                .on_conflict_do_nothing()
+                .returning(IdempotencyKey.key)
+            ).first()
             if claimed:
                 return None
             record = connection.execute(
-                select(IdempotencyKey.fingerprint, IdempotencyKey.status, IdempotencyKey.body)
-                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)).first()
+                select(IdempotencyKey.fingerprint, IdempotencyKey.status, IdempotencyKey.body).where(
+                    IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+                )
+            ).first()
         if record is None:  # released meanwhile: let the client try again
             raise ApiError("conflict", "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is in progress.")
         if record.fingerprint != digest:
-            raise ApiError("unprocessable", "IDEMPOTENCY_KEY_REUSED",
-                           "This Idempotency-Key was used for a different request.")
+            raise ApiError(
+                "unprocessable", "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request."
+            )
         if record.status is None:
             raise ApiError("conflict", "IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is in progress.")
         response = json_response(None, record.status)
@@ -75,20 +89,29 @@ class IdempotencyStore:
             if response.status_code >= 500 and response.status_code != OUTCOME_UNKNOWN:
                 connection.execute(delete(IdempotencyKey).where(*where))
             else:
-                connection.execute(update(IdempotencyKey).where(*where).values(
-                    status=response.status_code, body=response.get_data(as_text=True)))
+                connection.execute(
+                    update(IdempotencyKey)
+                    .where(*where)
+                    .values(status=response.status_code, body=response.get_data(as_text=True))
+                )
 
     def purge_expired(self):
         with self.engine.begin() as connection:
-            connection.execute(delete(IdempotencyKey).where(
-                IdempotencyKey.created_at < text("now() - make_interval(hours => :ttl)").bindparams(ttl=self.ttl_hours)))
+            connection.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.created_at
+                    < text("now() - make_interval(hours => :ttl)").bindparams(ttl=self.ttl_hours)
+                )
+            )
 
 
 class Idempotency(DependencyProvider):
     def setup(self):
         config = self.container.config
-        self.store = IdempotencyStore(make_engine(database_url(config), pool_size=int(config.get("max_workers", 10))),
-                                      int(config.get("IDEMPOTENCY_TTL_HOURS", 24)))
+        self.store = IdempotencyStore(
+            make_engine(database_url(config), pool_size=int(config.get("max_workers", 10))),
+            int(config.get("IDEMPOTENCY_TTL_HOURS", 24)),
+        )
 
     def stop(self):
         self.store.engine.dispose()

@@ -1,4 +1,5 @@
 """Vietnamese messages for the stable error codes (English comes from the services)."""
+
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 

@@ -1,4 +1,5 @@
 """The gateway's own small database: Idempotency-Key records, failed sign-ins."""
+
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, func

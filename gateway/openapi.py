@@ -1,4 +1,5 @@
 """The OpenAPI 3 document of the gateway, generated from the route table (apispec)."""
+
 import re
 
 from apispec import APISpec
@@ -7,9 +8,14 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.core.contracts.common import ErrorBody
 
 ERROR_TEXT = {
-    400: "Bad JSON or invalid input", 401: "Missing or invalid token", 403: "Forbidden action",
-    404: "Not found or not visible", 409: "Conflict with the current state", 422: "Business rule refused",
-    429: "Rate limited", 504: "A service did not answer in time",
+    400: "Bad JSON or invalid input",
+    401: "Missing or invalid token",
+    403: "Forbidden action",
+    404: "Not found or not visible",
+    409: "Conflict with the current state",
+    422: "Business rule refused",
+    429: "Rate limited",
+    504: "A service did not answer in time",
 }
 
 
@@ -20,14 +26,22 @@ def _openapi_path(path):
 def _path_parameters(path):
     parameters = []
     for converter, name in re.findall(r"<(?:([^:<>]+):)?([^<>]+)>", path):
-        parameters.append({"in": "path", "name": name, "required": True,
-                           "schema": {"type": "integer" if converter == "int" else "string"}})
+        parameters.append(
+            {
+                "in": "path",
+                "name": name,
+                "required": True,
+                "schema": {"type": "integer" if converter == "int" else "string"},
+            }
+        )
     return parameters
 
 
 def build_spec(router, title="CRM API", version="1.0.0"):
     spec = APISpec(
-        title=title, version=version, openapi_version="3.0.3",
+        title=title,
+        version=version,
+        openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         info={"description": "HTTP API of the CRM gateway. All /api/v1 endpoints except login need a bearer token."},
     )
@@ -63,9 +77,17 @@ def build_spec(router, title="CRM API", version="1.0.0"):
         paths.setdefault(_openapi_path(route.path), {})[route.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    spec.path(path="/health", operations={"get": {
-        "summary": "Whether every service answers", "tags": ["Operations"],
-        "responses": {"200": {"description": "All services answer"},
-                      "503": {"description": "At least one service does not answer"}},
-    }})
+    spec.path(
+        path="/health",
+        operations={
+            "get": {
+                "summary": "Whether every service answers",
+                "tags": ["Operations"],
+                "responses": {
+                    "200": {"description": "All services answer"},
+                    "503": {"description": "At least one service does not answer"},
+                },
+            }
+        },
+    )
     return spec.to_dict()

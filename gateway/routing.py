@@ -9,11 +9,13 @@ returns the JSON body (status = the route's ``status``), or ``(body, status)``,
 or a werkzeug ``Response``.  It reaches the services with ``req.rpc(service,
 method, *args)``; the actor of the request travels with every call.
 """
+
 import json
 import logging
 from dataclasses import dataclass, field
 
-from marshmallow import ValidationError, fields as ma_fields
+from marshmallow import ValidationError
+from marshmallow import fields as ma_fields
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
@@ -48,17 +50,43 @@ class Router:
         self.routes = []
         self._map = None
 
-    def route(self, method, path, *, summary, tag, query=None, body=None, response=None, status=200,
-              public=False, partial=None, errors=()):
+    def route(
+        self,
+        method,
+        path,
+        *,
+        summary,
+        tag,
+        query=None,
+        body=None,
+        response=None,
+        status=200,
+        public=False,
+        partial=None,
+        errors=(),
+    ):
         """Register the decorated function for ``method path`` (werkzeug path syntax)."""
+
         def register(handler):
-            self.routes.append(Route(
-                method=method, path=path, handler=handler, summary=summary, tag=tag, query=query, body=body,
-                response=response, status=status, public=public,
-                partial=(method == "PATCH") if partial is None else partial, errors=tuple(errors),
-            ))
+            self.routes.append(
+                Route(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tag=tag,
+                    query=query,
+                    body=body,
+                    response=response,
+                    status=status,
+                    public=public,
+                    partial=(method == "PATCH") if partial is None else partial,
+                    errors=tuple(errors),
+                )
+            )
             self._map = None
             return handler
+
         return register
 
     @property
@@ -72,9 +100,13 @@ class Router:
         try:
             return adapter.match()
         except NotFound:
-            raise ApiError("not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path))
+            raise ApiError(
+                "not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path)
+            )
         except MethodNotAllowed:
-            raise ApiError("invalid", "METHOD_NOT_ALLOWED", "{} is not allowed on {}.".format(request.method, request.path))
+            raise ApiError(
+                "invalid", "METHOD_NOT_ALLOWED", "{} is not allowed on {}.".format(request.method, request.path)
+            )
 
 
 class ApiRequest:
@@ -106,8 +138,9 @@ def _validate(schema_cls, data, partial=False, where="body"):
     try:
         schema_cls().load(data, partial=partial)
     except ValidationError as error:
-        raise ApiError("invalid", "VALIDATION_ERROR", "The {} is invalid.".format(where),
-                       flatten_messages(error.messages))
+        raise ApiError(
+            "invalid", "VALIDATION_ERROR", "The {} is invalid.".format(where), flatten_messages(error.messages)
+        )
 
 
 def _query_dict(schema_cls, args):

@@ -3,6 +3,7 @@
 nameko's ``RpcProxy`` waits for ever; the gateway must answer 504 instead.
 Calls carry the worker's context data, where the request's actor is put.
 """
+
 import logging
 
 from nameko.exceptions import RemoteError

@@ -7,10 +7,10 @@ from gateway.api import router
 from gateway.errors import ApiError, json_response
 from gateway.http import http
 from gateway.idempotency import Idempotency
-from gateway.throttle import LoginThrottling
 from gateway.openapi import build_spec
 from gateway.routing import dispatch
 from gateway.rpc import ServiceRpc
+from gateway.throttle import LoginThrottling
 from gateway.tokens import Tokens
 
 SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")

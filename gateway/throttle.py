@@ -8,6 +8,7 @@ that address answer ``429 TOO_MANY_SIGN_IN_FAILURES`` with ``Retry-After`` for
 username's count.  The counts live in the gateway's database, so every gateway instance sees
 them; each failure is one atomic upsert.
 """
+
 import logging
 import math
 
@@ -26,8 +27,11 @@ throttles = LoginThrottle.__table__
 
 class TooManyFailures(ApiError):
     def __init__(self, seconds):
-        super().__init__("rate_limited", "TOO_MANY_SIGN_IN_FAILURES",
-                         "Too many failed sign-ins; try again in {} seconds.".format(seconds))
+        super().__init__(
+            "rate_limited",
+            "TOO_MANY_SIGN_IN_FAILURES",
+            "Too many failed sign-ins; try again in {} seconds.".format(seconds),
+        )
         self.headers = {"Retry-After": str(seconds)}
 
 
@@ -49,9 +53,11 @@ class LoginThrottleStore:
         """Refuse (TooManyFailures) while the username or the address is locked."""
         with self.engine.connect() as connection:
             seconds = connection.scalar(
-                select(func.max(func.extract("epoch", throttles.c.locked_until - func.now())))
-                .where(throttles.c.key.in_(list(self._keys(username, address).values())),
-                       throttles.c.locked_until > func.now()))
+                select(func.max(func.extract("epoch", throttles.c.locked_until - func.now()))).where(
+                    throttles.c.key.in_(list(self._keys(username, address).values())),
+                    throttles.c.locked_until > func.now(),
+                )
+            )
         if seconds is not None:
             raise TooManyFailures(max(1, math.ceil(seconds)))
 
@@ -61,15 +67,26 @@ class LoginThrottleStore:
         with self.engine.begin() as connection:
             for kind, key in self._keys(username, address).items():
                 statement = insert(throttles).values(key=key, failures=1)
-                failures = connection.scalar(statement.on_conflict_do_update(
-                    index_elements=[throttles.c.key],
-                    set_={"failures": case((window_over, 1), else_=throttles.c.failures + 1),
-                          "window_started_at": case((window_over, func.now()), else_=throttles.c.window_started_at)},
-                ).returning(throttles.c.failures))
+                failures = connection.scalar(
+                    statement.on_conflict_do_update(
+                        index_elements=[throttles.c.key],
+                        set_={
+                            "failures": case((window_over, 1), else_=throttles.c.failures + 1),
+                            "window_started_at": case((window_over, func.now()), else_=throttles.c.window_started_at),
+                        },
+                    ).returning(throttles.c.failures)
+                )
                 if failures >= self.limits[kind]:
-                    connection.execute(update(throttles).where(throttles.c.key == key).values(
-                        failures=0, window_started_at=func.now(),
-                        locked_until=func.now() + text("make_interval(secs => :lock)").bindparams(lock=self.lock_seconds)))
+                    connection.execute(
+                        update(throttles)
+                        .where(throttles.c.key == key)
+                        .values(
+                            failures=0,
+                            window_started_at=func.now(),
+                            locked_until=func.now()
+                            + text("make_interval(secs => :lock)").bindparams(lock=self.lock_seconds),
+                        )
+                    )
                     log.warning("sign-in locked for %ss after %s failures: %s", self.lock_seconds, failures, key)
 
     def succeeded(self, username):
@@ -79,13 +96,17 @@ class LoginThrottleStore:
     def purge_expired(self):
         """Forget counts whose window is over and locks that ended."""
         with self.engine.begin() as connection:
-            connection.execute(delete(throttles).where(
-                self._window_over(), throttles.c.locked_until.is_(None) | (throttles.c.locked_until < func.now())))
+            connection.execute(
+                delete(throttles).where(
+                    self._window_over(), throttles.c.locked_until.is_(None) | (throttles.c.locked_until < func.now())
+                )
+            )
 
     def _window_over(self):
         """SQL: the row's counting window has ended."""
         return throttles.c.window_started_at < func.now() - text("make_interval(secs => :window)").bindparams(
-            window=self.window_seconds)
+            window=self.window_seconds
+        )
 
 
 class LoginThrottling(DependencyProvider):

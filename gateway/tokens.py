@@ -1,4 +1,5 @@
 """Access tokens: JWT signed with HS256 (PyJWT), algorithm pinned, expiry checked."""
+
 import datetime
 
 import jwt
@@ -19,7 +20,7 @@ class TokenIssuer:
         self.ttl_seconds = ttl_seconds
 
     def issue(self, user_id, now=None):
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or datetime.datetime.now(datetime.UTC)
         claims = {"sub": str(user_id), "iat": now, "exp": now + datetime.timedelta(seconds=self.ttl_seconds)}
         return {
             "access_token": jwt.encode(claims, self.secret, algorithm=ALGORITHM),

@@ -8,6 +8,7 @@ and the development machines, where ``make test`` sets them to the local
 servers); otherwise from testcontainers when a Docker engine answers; otherwise
 the tests that need them are skipped with the reason.
 """
+
 import os
 import random
 import string
@@ -48,7 +49,8 @@ def _from_environment():
         return None
     parts = urlparse(amqp_uri)
     api = os.environ.get("RABBIT_API_URI") or "http://{}:{}@{}:15672".format(
-        parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1")
+        parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1"
+    )
     return Infra(amqp_uri, api, database_url)
 
 
@@ -135,6 +137,7 @@ def rabbit_config(infra, rabbit_manager):
 
 # -- databases ---------------------------------------------------------------
 
+
 class ServiceDatabases:
     """One migrated database per service for the whole session, emptied between tests."""
 
@@ -172,15 +175,20 @@ class ServiceDatabases:
 
         with self.engine(service).begin() as connection:
             # a killed test container may have left a transaction open (and its locks held)
-            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
         with self.engine(service).begin() as connection:
-            tables = connection.scalars(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )).all()
+            tables = connection.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).all()
             if tables:
-                connection.execute(text("TRUNCATE {} RESTART IDENTITY CASCADE".format(
-                    ", ".join('"{}"'.format(t) for t in tables))))
+                connection.execute(
+                    text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join('"{}"'.format(t) for t in tables)))
+                )
 
     def drop(self, service):
         from sqlalchemy import create_engine, text
@@ -218,11 +226,13 @@ def service_config(infra, databases, rabbit_config):
         config.pop("LOGGING", None)
         databases.ensure(service)
         used.append(service)
-        config.update({
-            "AMQP_URI": rabbit_config["AMQP_URI"],
-            "DATABASE": {"URL": infra.database_url, "NAME": databases.name(service)},
-            "OUTBOX_POLL_SECONDS": 0.05,
-        })
+        config.update(
+            {
+                "AMQP_URI": rabbit_config["AMQP_URI"],
+                "DATABASE": {"URL": infra.database_url, "NAME": databases.name(service)},
+                "OUTBOX_POLL_SECONDS": 0.05,
+            }
+        )
         config.update(overrides)
         return config
 

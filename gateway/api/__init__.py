@@ -1,7 +1,8 @@
 """Every HTTP route of the gateway, one module per domain."""
+
 from gateway.routing import Router
 
 router = Router()
 
 # Importing a module registers its routes.
-from gateway.api import auth, customers, directory, tickets, notifications  # noqa: E402,F401
+from gateway.api import auth, customers, directory, notifications, tickets  # noqa: E402,F401

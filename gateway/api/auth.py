@@ -3,9 +3,16 @@ from gateway.errors import ApiError
 from services.core.contracts.directory import Login, Me, Token
 
 
-@router.route("POST", "/api/v1/auth/login", body=Login, response=Token, public=True, tag="Auth",
-              summary="Exchange a username and password for a bearer token (too many failures: 429)",
-              errors=(400, 401, 429))
+@router.route(
+    "POST",
+    "/api/v1/auth/login",
+    body=Login,
+    response=Token,
+    public=True,
+    tag="Auth",
+    summary="Exchange a username and password for a bearer token (too many failures: 429)",
+    errors=(400, 401, 429),
+)
 def login(req):
     username, address = req.body["username"], req.http.remote_addr
     req.throttle.check(username, address)

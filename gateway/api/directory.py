@@ -5,26 +5,53 @@ from services.core.contracts.directory import Department, DepartmentQuery, User,
 TAG = "Directory"
 
 
-@router.route("GET", "/api/v1/departments", query=DepartmentQuery, response=page_of(Department), tag=TAG,
-              summary="List departments")
+@router.route(
+    "GET",
+    "/api/v1/departments",
+    query=DepartmentQuery,
+    response=page_of(Department),
+    tag=TAG,
+    summary="List departments",
+)
 def list_departments(req):
     return req.rpc("directory", "list_departments", req.query)
 
 
-@router.route("POST", "/api/v1/departments", body=Department, response=Department, status=201, tag=TAG,
-              summary="Create a department (admin)", errors=(400, 403, 404, 409))
+@router.route(
+    "POST",
+    "/api/v1/departments",
+    body=Department,
+    response=Department,
+    status=201,
+    tag=TAG,
+    summary="Create a department (admin)",
+    errors=(400, 403, 404, 409),
+)
 def create_department(req):
     return req.rpc("directory", "create_department", req.body)
 
 
-@router.route("GET", "/api/v1/departments/<int:department_id>", response=Department, tag=TAG,
-              summary="One department", errors=(404,))
+@router.route(
+    "GET",
+    "/api/v1/departments/<int:department_id>",
+    response=Department,
+    tag=TAG,
+    summary="One department",
+    errors=(404,),
+)
 def get_department(req, department_id):
     return req.rpc("directory", "get_department", department_id)
 
 
-@router.route("PATCH", "/api/v1/departments/<int:department_id>", body=Department, response=Department, tag=TAG,
-              summary="Edit a department (admin)", errors=(400, 403, 404, 409))
+@router.route(
+    "PATCH",
+    "/api/v1/departments/<int:department_id>",
+    body=Department,
+    response=Department,
+    tag=TAG,
+    summary="Edit a department (admin)",
+    errors=(400, 403, 404, 409),
+)
 def update_department(req, department_id):
     return req.rpc("directory", "update_department", department_id, req.body)
 
@@ -34,8 +61,16 @@ def list_users(req):
     return req.rpc("directory", "list_users", req.query)
 
 
-@router.route("POST", "/api/v1/users", body=User, response=User, status=201, tag=TAG,
-              summary="Create a user (admin)", errors=(400, 403, 404, 409))
+@router.route(
+    "POST",
+    "/api/v1/users",
+    body=User,
+    response=User,
+    status=201,
+    tag=TAG,
+    summary="Create a user (admin)",
+    errors=(400, 403, 404, 409),
+)
 def create_user(req):
     return req.rpc("directory", "create_user", req.body)
 
@@ -45,8 +80,14 @@ def get_user(req, user_id):
     return req.rpc("directory", "get_user", user_id)
 
 
-@router.route("PATCH", "/api/v1/users/<int:user_id>", body=User, response=User, tag=TAG,
-              summary="Edit a user (admin; anyone may edit their own name, email, phone, password)",
-              errors=(400, 403, 404, 409))
+@router.route(
+    "PATCH",
+    "/api/v1/users/<int:user_id>",
+    body=User,
+    response=User,
+    tag=TAG,
+    summary="Edit a user (admin; anyone may edit their own name, email, phone, password)",
+    errors=(400, 403, 404, 409),
+)
 def update_user(req, user_id):
     return req.rpc("directory", "update_user", user_id, req.body)

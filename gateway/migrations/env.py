@@ -1,6 +1,6 @@
 from alembic import context
 
-from services.core.migrations import run_env
 from gateway.models import Base
+from services.core.migrations import run_env
 
 run_env(context, Base.metadata)

@@ -1,4 +1,5 @@
 """Read a service's ``config.yml`` the way ``nameko run --config`` does."""
+
 import yaml
 from nameko.cli.main import setup_yaml_parser
 

@@ -4,6 +4,7 @@ A handler calls :func:`first_delivery` with its session before applying the
 event; the record is written in the same transaction as the effect, so a
 redelivered event (or one relayed twice) finds it and does nothing.
 """
+
 from sqlalchemy.dialects.postgresql import insert
 
 from services.core.plumbing import processed_events

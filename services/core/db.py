@@ -14,6 +14,7 @@ The session never commits by itself: a use case calls ``session.commit()``
 when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
+
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
@@ -72,9 +73,7 @@ CONCURRENCY_FAILURES = {
 
 def make_engine(url, pool_size=5):
     if not url.startswith("postgresql+psycopg2://"):
-        raise ValueError(
-            "DATABASE_URL must start with postgresql+psycopg2:// (got {!r})".format(url.split("@")[-1])
-        )
+        raise ValueError("DATABASE_URL must start with postgresql+psycopg2:// (got {!r})".format(url.split("@")[-1]))
     engine = create_engine(
         url,
         pool_size=pool_size,

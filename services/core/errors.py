@@ -7,6 +7,7 @@ the gateway (which imports no service) can read the kind, the stable code, the
 message and the field errors back with :func:`parse_remote_error`, and map the
 kind to an HTTP status in its one table.
 """
+
 import json
 
 
@@ -37,6 +38,7 @@ class DomainError(Exception):
 
 class InvalidInput(DomainError):
     """Bad input: validation failed (HTTP 400)."""
+
     kind = "invalid"
     code = "VALIDATION_ERROR"
     message = "The input is invalid."
@@ -70,6 +72,7 @@ class ConcurrentChange(Conflict):
     """PostgreSQL aborted the transaction because another one changed the same rows at the same
     time (a deadlock or a serialization failure).  Nothing was changed; the same request, sent
     again, will most likely succeed: event handlers retry it, HTTP answers 409."""
+
     code = "CONCURRENT_CHANGE"
     message = "Another change to the same records ran at the same time; nothing was changed. Retry the request."
     retryable = True
@@ -77,6 +80,7 @@ class ConcurrentChange(Conflict):
 
 class RuleViolation(DomainError):
     """A business rule refuses the change (HTTP 422)."""
+
     kind = "unprocessable"
     code = "RULE_VIOLATION"
     message = "A business rule refuses this change."
@@ -84,6 +88,7 @@ class RuleViolation(DomainError):
 
 class ServiceUnavailable(DomainError):
     """Another service this one needs is not running (HTTP 503); retried by event handlers."""
+
     kind = "unavailable"
     code = "SERVICE_UNAVAILABLE"
     message = "A service this request needs is not running."
@@ -92,14 +97,26 @@ class ServiceUnavailable(DomainError):
 
 class ServiceTimeout(DomainError):
     """Another service this one needs did not answer in time (HTTP 504); retried by event handlers."""
+
     kind = "timeout"
     code = "SERVICE_TIMEOUT"
     message = "A service this request needs did not answer in time."
     retryable = True
 
 
-_CLASS_BY_KIND = {cls.kind: cls for cls in (
-    InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, RuleViolation, ServiceUnavailable, ServiceTimeout)}
+_CLASS_BY_KIND = {
+    cls.kind: cls
+    for cls in (
+        InvalidInput,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        RuleViolation,
+        ServiceUnavailable,
+        ServiceTimeout,
+    )
+}
 KINDS = set(_CLASS_BY_KIND)
 
 # Every service lists these in ``expected_exceptions`` so they are logged as

@@ -19,6 +19,7 @@ event is gone; with ``requeue_on_error=True`` a poison event loops for ever.
 Handlers must be idempotent consumers (:mod:`services.core.consumer`), since a
 retried event may have been partly processed before.
 """
+
 import logging
 
 import eventlet
@@ -43,8 +44,9 @@ class RetryingEventHandler(EventHandler):
         self.retry_seconds = float(config.get("EVENT_RETRY_SECONDS", 0.5))
         self.retry_max_seconds = float(config.get("EVENT_RETRY_MAX_SECONDS", 30))
         self.attempts = {}
-        self.dead_letters = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True,
-                                      declare=[DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE])
+        self.dead_letters = Publisher(
+            config[AMQP_URI_CONFIG_KEY], use_confirms=True, declare=[DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE]
+        )
         with Connection(config[AMQP_URI_CONFIG_KEY]) as connection:  # exists before anything fails
             DEAD_LETTER_QUEUE.bind(connection.default_channel).declare()
 
@@ -61,19 +63,39 @@ class RetryingEventHandler(EventHandler):
             self.dead_letter(message, error, attempts)
             return
         pause = retry_pause(attempts, self.retry_seconds, self.retry_max_seconds)
-        log.warning("%s failed on event %s (attempt %s of %s): %r; retrying in %.1fs",
-                    self.method_name, key, attempts, self.max_attempts, error, pause)
+        log.warning(
+            "%s failed on event %s (attempt %s of %s): %r; retrying in %.1fs",
+            self.method_name,
+            key,
+            attempts,
+            self.max_attempts,
+            error,
+            pause,
+        )
         eventlet.spawn_after(pause, self.queue_consumer.requeue_message, message)
 
     def dead_letter(self, message, error, attempts):
         handler = "{}.{}".format(self.container.service_name, self.method_name)
-        log.error("%s gave up on event %s after %s attempt(s): %r; moved to %s",
-                  handler, _event_key(message), attempts, error, DEAD_LETTER_QUEUE.name)
+        log.error(
+            "%s gave up on event %s after %s attempt(s): %r; moved to %s",
+            handler,
+            _event_key(message),
+            attempts,
+            error,
+            DEAD_LETTER_QUEUE.name,
+        )
         headers = dict(message.headers or {})
-        headers.update({"x-crm-handler": handler, "x-crm-error": repr(error)[:1000],
-                        "x-crm-attempts": attempts, "x-crm-source-queue": self.queue.name})
-        self.dead_letters.publish(message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name,
-                                  headers=headers)
+        headers.update(
+            {
+                "x-crm-handler": handler,
+                "x-crm-error": repr(error)[:1000],
+                "x-crm-attempts": attempts,
+                "x-crm-source-queue": self.queue.name,
+            }
+        )
+        self.dead_letters.publish(
+            message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name, headers=headers
+        )
         self.queue_consumer.ack_message(message)
 
 

@@ -2,6 +2,7 @@
 
 Exits 0 when the service answers its ``ping`` RPC within 5 seconds.
 """
+
 import sys
 
 import eventlet

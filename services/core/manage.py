@@ -7,6 +7,7 @@
 latest revision; ``check`` verifies that the database answers.  Exit status 1
 with one sentence on stderr when PostgreSQL cannot be reached.
 """
+
 import argparse
 import os
 import sys

@@ -4,6 +4,7 @@ Each service keeps its history in ``services/<name>/migrations`` with an
 ``env.py`` that calls :func:`run_env`.  :func:`upgrade` is what ``make run``,
 the containers and the tests call.
 """
+
 import os
 
 from alembic import command

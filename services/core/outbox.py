@@ -17,13 +17,14 @@ Payload of every event::
 The context data of the worker that recorded the event (the actor) is sent as
 nameko headers, so the handler's worker sees the same actor.
 """
+
 import datetime
 import logging
 import uuid
 
 import eventlet
 from nameko.amqp.publish import Publisher, UndeliverableMessage
-from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX, SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER
+from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, HEADER_PREFIX, SERIALIZER_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import delete, func, insert, select, update
@@ -46,7 +47,7 @@ def record_event(session, event_type, data, actor=None):
             payload={
                 "id": event_id,
                 "type": event_type,
-                "occurred_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                "occurred_at": datetime.datetime.now(datetime.UTC).isoformat(),
                 "data": data,
             },
             context=context,
@@ -66,26 +67,34 @@ def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=60):
     older than ``unrouted_grace_seconds`` (nobody subscribes to it).
     """
     rows = connection.execute(
-        select(outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context, outbox.c.created_at,
-               outbox.c.attempts)
+        select(
+            outbox.c.id, outbox.c.event_type, outbox.c.payload, outbox.c.context, outbox.c.created_at, outbox.c.attempts
+        )
         .where(outbox.c.available_at <= func.now())
         .order_by(outbox.c.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     done = []
     for row in rows:
         if publish(row.event_type, row.payload, row.context):
             done.append(row.id)
         elif (now - row.created_at).total_seconds() > unrouted_grace_seconds:
-            log.warning("no consumer for %s event %s after %ss; dropped", row.event_type, row.payload.get("id"),
-                        unrouted_grace_seconds)
+            log.warning(
+                "no consumer for %s event %s after %ss; dropped",
+                row.event_type,
+                row.payload.get("id"),
+                unrouted_grace_seconds,
+            )
             done.append(row.id)
         else:
-            pause = min(0.5 * 2 ** row.attempts, 10.0)
-            connection.execute(update(outbox).where(outbox.c.id == row.id).values(
-                attempts=outbox.c.attempts + 1, available_at=func.now() + datetime.timedelta(seconds=pause)))
+            pause = min(0.5 * 2**row.attempts, 10.0)
+            connection.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(attempts=outbox.c.attempts + 1, available_at=func.now() + datetime.timedelta(seconds=pause))
+            )
     if done:
         connection.execute(delete(outbox).where(outbox.c.id.in_(done)))
     return len(done)

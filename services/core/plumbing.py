@@ -3,6 +3,7 @@
 Each service's Alembic migrations create them (``target_metadata`` includes
 ``plumbing_metadata``).
 """
+
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, String, Table, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

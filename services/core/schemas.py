@@ -1,4 +1,5 @@
 """marshmallow helpers used at every boundary (HTTP, RPC, events)."""
+
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 

@@ -8,6 +8,7 @@ actor); those the actor sees but may not edit are in it with ``editable`` false,
 left unchanged and reported as skipped.  The order of the request (which a split
 follows) is kept in Python: the table is filled by one scan, ``id = ANY(ids)``.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, Table, func, insert, select
@@ -36,8 +37,9 @@ class Selection:
 
     def result(self, changed, **extra):
         """The answer of a bulk action (``BulkResult``)."""
-        return dict(matched=self.matched, changed=changed, skipped=len(self.skipped_ids),
-                    skipped_ids=self.skipped_ids, **extra)
+        return dict(
+            matched=self.matched, changed=changed, skipped=len(self.skipped_ids), skipped_ids=self.skipped_ids, **extra
+        )
 
     def in_order(self, ids):
         """``ids`` (a subset of the request) in the request's order."""
@@ -70,10 +72,14 @@ def select_matching(session, actor, matching, lock=False):
     (conditions on customers), at most MAX_BULK of them (more: SelectionTooLarge)."""
     matched = _fill(session, actor, *matching, lock=lock, limit=MAX_BULK + 1)
     if matched > MAX_BULK:
-        raise exceptions.SelectionTooLarge(fields={"filter": [
-            "More than {:,} customers match; a bulk action takes at most {:,}.".format(MAX_BULK, MAX_BULK)]})
-    given = session.connection().scalars(
-        select(selection.c.customer_id).order_by(selection.c.customer_id.desc())).all()
+        raise exceptions.SelectionTooLarge(
+            fields={
+                "filter": [
+                    "More than {:,} customers match; a bulk action takes at most {:,}.".format(MAX_BULK, MAX_BULK)
+                ]
+            }
+        )
+    given = session.connection().scalars(select(selection.c.customer_id).order_by(selection.c.customer_id.desc())).all()
     return _selection(session, actor, given, matched)
 
 
@@ -81,16 +87,16 @@ def _fill(session, actor, *conditions, lock=False, limit=None):
     """Insert the visible customers meeting ``conditions`` into the selection; returns how many."""
     connection = session.connection()
     selection.create(connection)
-    query = (
-        select(customers.c.id, customers.c.owner_id, customers.c.owner_department_id, editable(actor))
-        .where(visible(actor), *conditions)
+    query = select(customers.c.id, customers.c.owner_id, customers.c.owner_department_id, editable(actor)).where(
+        visible(actor), *conditions
     )
     if limit is not None:
         query = query.order_by(customers.c.id.desc()).limit(limit)
     if lock:
         query = query.with_for_update(of=customers)
-    connection.execute(insert(selection).from_select(
-        ["customer_id", "owner_id", "owner_department_id", "editable"], query))
+    connection.execute(
+        insert(selection).from_select(["customer_id", "owner_id", "owner_department_id", "editable"], query)
+    )
     return connection.scalar(select(func.count()).select_from(selection))
 
 
@@ -98,7 +104,8 @@ def _selection(session, actor, given, matched):
     result = Selection(given=given, matched=matched, skipped_ids=[])
     if matched and not actor.is_admin:
         result.skipped_ids = result.in_order(
-            session.connection().scalars(select(selection.c.customer_id).where(~selection.c.editable)))
+            session.connection().scalars(select(selection.c.customer_id).where(~selection.c.editable))
+        )
     return result
 
 

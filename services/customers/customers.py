@@ -1,14 +1,15 @@
 """Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
+
 from nameko.exceptions import RemoteError
 from sqlalchemy import delete, exists, func, select, text, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import require_actor
+from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import Contact as ContactSchema
 from services.core.contracts.customers import Customer as CustomerSchema
 from services.core.contracts.customers import CustomerQuery, CustomerSnapshot, VisibleQuery
-from services.core.contracts.common import PageQuery
 from services.core.errors import InvalidInput, relayed
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
@@ -26,6 +27,7 @@ FIELDS = ("code", "name", "kind", "phone", "email", "address", "source", "note")
 
 
 # -- reading -------------------------------------------------------------------
+
 
 def group_ids_of(session, customer_ids):
     """{customer id: [group ids]} for the given customers."""
@@ -99,8 +101,12 @@ def list_customers(session, actor, query):
         tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
         page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
         rows = session.scalars(select(Customer).where(Customer.id.in_(page)).order_by(Customer.id.desc())).all()
-    return {"items": dump_customers(session, rows, thresholds), "total": total, "page": query["page"],
-            "page_size": size}
+    return {
+        "items": dump_customers(session, rows, thresholds),
+        "total": total,
+        "page": query["page"],
+        "page_size": size,
+    }
 
 
 def _union(statements):
@@ -115,7 +121,9 @@ PK_WALK_LIMIT = 20_000
 
 def _newest_first(session, wanted, total):
     """``column -> ORDER BY column DESC`` (ids), in the form that lets PostgreSQL use the cheaper plan."""
-    customers_count = session.scalar(text("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass"))
+    customers_count = session.scalar(
+        text("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass")
+    )
     if wanted * customers_count / total <= PK_WALK_LIMIT:
         return lambda column: column.desc()
     return lambda column: (column + 0).desc()  # not an index's order: the planner filters first
@@ -144,6 +152,7 @@ def open_ticket(session, tickets, actor, customer_id, ticket):
 
 # -- changing ------------------------------------------------------------------
 
+
 def create_customer(session, actor, data):
     require_actor(actor)
     data = load(customer_schema, data)
@@ -165,8 +174,9 @@ def _insert_with_code(session, actor, data):
     while True:
         customer_id = session.scalar(select(func.nextval("customers_id_seq")))
         code = given_code or "{}{:06d}".format(CODE_PREFIX, customer_id)
-        customer = Customer(id=customer_id, owner_id=actor.id, owner_department_id=actor.department_id,
-                            score=0, **dict(data, code=code))
+        customer = Customer(
+            id=customer_id, owner_id=actor.id, owner_department_id=actor.department_id, score=0, **dict(data, code=code)
+        )
         try:
             with session.begin_nested():
                 session.add(customer)
@@ -183,8 +193,11 @@ def _write_search(session, customer):
     """Copy the customer's searched fields to customer_search, in the caller's transaction
     (the list's ``q`` reads them there; see the table's note in models)."""
     values = {field: getattr(customer, field) for field in SEARCHED}
-    session.execute(insert(customer_search).values(customer_id=customer.id, **values)
-                    .on_conflict_do_update(index_elements=[customer_search.c.customer_id], set_=values))
+    session.execute(
+        insert(customer_search)
+        .values(customer_id=customer.id, **values)
+        .on_conflict_do_update(index_elements=[customer_search.c.customer_id], set_=values)
+    )
 
 
 def update_customer(session, actor, customer_id, data):
@@ -225,6 +238,7 @@ def delete_customer(session, actor, customer_id):
 
 
 # -- shares and contacts ---------------------------------------------------------
+
 
 def list_shares(session, actor, customer_id):
     customer = visible_customer(session, actor, customer_id)

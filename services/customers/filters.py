@@ -1,5 +1,6 @@
 """The customer list's filters, as SQL conditions on customers: for the list, and for bulk actions
 on every visible customer matching a filter."""
+
 from sqlalchemy import or_, select
 
 from services.customers import rating
@@ -14,8 +15,9 @@ def matching(query, thresholds):
     if "owner_id" in query:
         conditions.append(Customer.owner_id == query["owner_id"])
     if "group_id" in query:
-        conditions.append(Customer.id.in_(
-            select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"])))
+        conditions.append(
+            Customer.id.in_(select(group_members.c.customer_id).where(group_members.c.group_id == query["group_id"]))
+        )
     if query.get("stars"):
         conditions.append(rating.stars_condition(query["stars"], thresholds))
     return conditions
@@ -32,5 +34,6 @@ def containing(q):
     """
     pattern = "%{}%".format(q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
     found = select(customer_search.c.customer_id).where(
-        or_(*(customer_search.c[field].ilike(pattern) for field in SEARCHED)))
+        or_(*(customer_search.c[field].ilike(pattern) for field in SEARCHED))
+    )
     return select(found.cte("found").prefix_with("MATERIALIZED"))

@@ -1,10 +1,12 @@
 """Customer groups and the bulk ``move`` / ``add`` / ``remove`` of customers between them."""
+
 from sqlalchemy import delete, false, func, select, true, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.core.actor import require_actor, require_role
 from services.core.contracts.common import PageQuery
-from services.core.contracts.customers import BulkGroups, CustomerGroup as GroupSchema
+from services.core.contracts.customers import BulkGroups
+from services.core.contracts.customers import CustomerGroup as GroupSchema
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, rating
@@ -20,8 +22,9 @@ groups_table = CustomerGroup.__table__
 def list_groups(session, actor, query):
     require_actor(actor)
     query = load(PageQuery(), query)
-    return paginate(session, select(CustomerGroup).order_by(CustomerGroup.id), query["page"], query["page_size"],
-                    group_schema.dump)
+    return paginate(
+        session, select(CustomerGroup).order_by(CustomerGroup.id), query["page"], query["page_size"], group_schema.dump
+    )
 
 
 def create_group(session, actor, data):
@@ -91,23 +94,28 @@ def change_groups(session, mode, group_ids):
         .cte("removed")
     )
     changes = [
-        select(removed.c.customer_id, (-groups_table.c.points).label("points"))
-        .join(groups_table, groups_table.c.id == removed.c.group_id)
+        select(removed.c.customer_id, (-groups_table.c.points).label("points")).join(
+            groups_table, groups_table.c.id == removed.c.group_id
+        )
     ]
     if mode.sets_chosen and group_ids:
         chosen = func.unnest(int_array("group_ids", group_ids)).table_valued("group_id").render_derived(name="chosen")
         added = (
             insert(members)
-            .from_select(["customer_id", "group_id"],
-                         select(bulk.selection.c.customer_id, chosen.c.group_id)
-                         .join_from(bulk.selection, chosen, true()).where(bulk.selection.c.editable))
+            .from_select(
+                ["customer_id", "group_id"],
+                select(bulk.selection.c.customer_id, chosen.c.group_id)
+                .join_from(bulk.selection, chosen, true())
+                .where(bulk.selection.c.editable),
+            )
             .on_conflict_do_nothing()
             .returning(members.c.customer_id, members.c.group_id)
             .cte("added")
         )
         changes.append(
-            select(added.c.customer_id, groups_table.c.points.label("points"))
-            .join(groups_table, groups_table.c.id == added.c.group_id)
+            select(added.c.customer_id, groups_table.c.points.label("points")).join(
+                groups_table, groups_table.c.id == added.c.group_id
+            )
         )
     change = union_all(*changes).subquery("change") if len(changes) > 1 else changes[0].subquery("change")
     delta = (

@@ -9,6 +9,7 @@ id, then the batch is requested through the outbox (``sms_requested`` /
 ``email_requested``, in parts of at most :data:`PART_SIZE` recipients) in one
 transaction, so it is requested exactly once.
 """
+
 import logging
 import re
 
@@ -20,8 +21,8 @@ from services.core.contracts.notifications import BulkEmail, BulkSms
 from services.core.errors import InvalidInput, RuleViolation, relayed
 from services.core.outbox import record_event
 from services.core.schemas import load
-from services.customers.models import Contact
 from services.customers import bulk
+from services.customers.models import Contact
 from services.customers.visibility import customers
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,15 @@ CONTACT_FIELDS = CUSTOMER_FIELDS + ("customer_name", "position")
 def check_merge_fields(template, allowed, field):
     unknown = sorted({name for name in MERGE_FIELD.findall(template) if name not in allowed})
     if unknown:
-        raise InvalidInput(fields={field: ["Unknown merge field(s): {}; use {}.".format(
-            ", ".join("{" + name + "}" for name in unknown), ", ".join("{" + name + "}" for name in allowed))]})
+        raise InvalidInput(
+            fields={
+                field: [
+                    "Unknown merge field(s): {}; use {}.".format(
+                        ", ".join("{" + name + "}" for name in unknown), ", ".join("{" + name + "}" for name in allowed)
+                    )
+                ]
+            }
+        )
 
 
 def merge(template, values):
@@ -51,9 +59,15 @@ def customer_recipients(session, actor, data):
     customer matching its ``filter``, newest first), with their merge fields."""
     selected = bulk.select_requested(session, actor, data)
     rows = session.execute(
-        select(customers.c.id, customers.c.code, customers.c.name, customers.c.phone, customers.c.email,
-               customers.c.address)
-        .join(bulk.selection, bulk.selection.c.customer_id == customers.c.id))
+        select(
+            customers.c.id,
+            customers.c.code,
+            customers.c.name,
+            customers.c.phone,
+            customers.c.email,
+            customers.c.address,
+        ).join(bulk.selection, bulk.selection.c.customer_id == customers.c.id)
+    )
     found = {row.id: dict(row._mapping, customer_id=row.id) for row in rows}
     return [found[customer_id] for customer_id in selected.given if customer_id in found]
 
@@ -64,13 +78,23 @@ def contact_recipients(session, actor, data):
     position = {customer_id: index for index, customer_id in enumerate(selected.given)}
     contacts = Contact.__table__
     rows = session.execute(
-        select(contacts.c.id.label("contact_id"), contacts.c.customer_id, contacts.c.name, contacts.c.phone,
-               contacts.c.email, contacts.c.position, customers.c.code, customers.c.name.label("customer_name"),
-               customers.c.address)
+        select(
+            contacts.c.id.label("contact_id"),
+            contacts.c.customer_id,
+            contacts.c.name,
+            contacts.c.phone,
+            contacts.c.email,
+            contacts.c.position,
+            customers.c.code,
+            customers.c.name.label("customer_name"),
+            customers.c.address,
+        )
         .join_from(bulk.selection, customers, customers.c.id == bulk.selection.c.customer_id)
-        .join(contacts, contacts.c.customer_id == customers.c.id))
-    return sorted((dict(row._mapping) for row in rows),
-                  key=lambda row: (position[row["customer_id"]], row["contact_id"]))
+        .join(contacts, contacts.c.customer_id == customers.c.id)
+    )
+    return sorted(
+        (dict(row._mapping) for row in rows), key=lambda row: (position[row["customer_id"]], row["contact_id"])
+    )
 
 
 def _open_and_request(session, notifications, actor, event_type, plan):
@@ -82,13 +106,25 @@ def _open_and_request(session, notifications, actor, event_type, plan):
     recipients = plan["recipients"]
     parts = max(1, -(-len(recipients) // PART_SIZE))
     for part in range(parts):
-        record_event(session, event_type, {
-            "batch_id": answer["batch_id"], "part": part + 1, "parts": parts,
-            "recipients": recipients[part * PART_SIZE:(part + 1) * PART_SIZE],
-        }, actor)
+        record_event(
+            session,
+            event_type,
+            {
+                "batch_id": answer["batch_id"],
+                "part": part + 1,
+                "parts": parts,
+                "recipients": recipients[part * PART_SIZE : (part + 1) * PART_SIZE],
+            },
+            actor,
+        )
     session.commit()
-    log.info("%s batch %s requested by user %s: %s recipients", event_type, answer["batch_id"], actor.id,
-             answer["recipients"])
+    log.info(
+        "%s batch %s requested by user %s: %s recipients",
+        event_type,
+        answer["batch_id"],
+        actor.id,
+        answer["recipients"],
+    )
     return answer
 
 
@@ -99,15 +135,24 @@ def bulk_sms(session, notifications, actor, data):
     contacts = data["to"] == "contacts"
     check_merge_fields(data["content"], CONTACT_FIELDS if contacts else CUSTOMER_FIELDS, "content")
     people = (contact_recipients if contacts else customer_recipients)(session, actor, data)
-    recipients = [{"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
-                  for person in people if person.get("phone")]
+    recipients = [
+        {"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
+        for person in people
+        if person.get("phone")
+    ]
     if not recipients:
-        raise RuleViolation("None of the selected customers{} has a phone number.".format(
-            "' contacts" if contacts else ""), code="NO_RECIPIENTS")
+        raise RuleViolation(
+            "None of the selected customers{} has a phone number.".format("' contacts" if contacts else ""),
+            code="NO_RECIPIENTS",
+        )
     plan = {"channel": "sms", "brandname": data["brandname"], "content": data["content"], "recipients": recipients}
     answer = _open_and_request(session, notifications, actor, "sms_requested", plan)
-    return {"batch_id": answer["batch_id"], "recipients": answer["recipients"], "segments": answer["segments"],
-            "skipped": answer["skipped"]}
+    return {
+        "batch_id": answer["batch_id"],
+        "recipients": answer["recipients"],
+        "segments": answer["segments"],
+        "skipped": answer["skipped"],
+    }
 
 
 def bulk_email(session, notifications, actor, data):
@@ -118,9 +163,17 @@ def bulk_email(session, notifications, actor, data):
         if data.get(field):
             check_merge_fields(data[field], CUSTOMER_FIELDS, field)
     people = customer_recipients(session, actor, data)
-    recipients = [{"to": person["email"], "subject": merge(data["subject"], person), "body": merge(data["body"], person),
-                   "html": merge(data.get("html"), person), "customer_id": person["customer_id"]}
-                  for person in people if person.get("email")]
+    recipients = [
+        {
+            "to": person["email"],
+            "subject": merge(data["subject"], person),
+            "body": merge(data["body"], person),
+            "html": merge(data.get("html"), person),
+            "customer_id": person["customer_id"],
+        }
+        for person in people
+        if person.get("email")
+    ]
     if not recipients:
         raise RuleViolation("None of the selected customers has an email address.", code="NO_RECIPIENTS")
     plan = {"channel": "email", "subject": data["subject"], "content": data["body"], "recipients": recipients}

@@ -7,10 +7,22 @@ is an index range.  Shares of customers, activities and records have one shape:
 ``(object, target_kind, target_id, level)`` with target_kind ``user`` or
 ``department``.
 """
+
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, func, text,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,8 +101,12 @@ customer_search = Table(
     Column("code", String(50), nullable=False),
     Column("phone", String(32)),
     Column("email", String(320)),
-    Index("ix_customer_search_trgm", *SEARCHED, postgresql_using="gin",
-          postgresql_ops={column: "gin_trgm_ops" for column in SEARCHED}),
+    Index(
+        "ix_customer_search_trgm",
+        *SEARCHED,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops" for column in SEARCHED},
+    ),
 )
 
 

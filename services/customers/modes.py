@@ -16,6 +16,7 @@ remove     yes           removed
 :meth:`Mode.after` states it on plain dicts; the SQL of the bulk actions is built from
 the same two flags (:meth:`Mode.removes`, :meth:`Mode.sets_chosen`).
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import false, not_, or_
@@ -47,14 +48,20 @@ class Mode:
         return or_(*conditions) if conditions else false()
 
 
-GROUP_MODES = {mode.name: mode for mode in (
-    Mode("move", keeps_others=False, sets_chosen=True),
-    Mode("add", keeps_others=True, sets_chosen=True),
-    Mode("remove", keeps_others=True, sets_chosen=False),
-)}
+GROUP_MODES = {
+    mode.name: mode
+    for mode in (
+        Mode("move", keeps_others=False, sets_chosen=True),
+        Mode("add", keeps_others=True, sets_chosen=True),
+        Mode("remove", keeps_others=True, sets_chosen=False),
+    )
+}
 
-SHARE_MODES = {mode.name: mode for mode in (
-    Mode("transfer", keeps_others=False, sets_chosen=True),
-    Mode("add", keeps_others=True, sets_chosen=True),
-    Mode("remove", keeps_others=True, sets_chosen=False),
-)}
+SHARE_MODES = {
+    mode.name: mode
+    for mode in (
+        Mode("transfer", keeps_others=False, sets_chosen=True),
+        Mode("add", keeps_others=True, sets_chosen=True),
+        Mode("remove", keeps_others=True, sets_chosen=False),
+    )
+}

@@ -1,11 +1,12 @@
 """Bulk transfer of ownership, to one owner or split evenly between several."""
+
 from sqlalchemy import Column, Integer, MetaData, Table, and_, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.core.actor import require_actor
 from services.core.consumer import first_delivery
-from services.core.db import advisory_lock
 from services.core.contracts.customers import BulkTransferOwner
+from services.core.db import advisory_lock
 from services.core.outbox import record_event
 from services.core.schemas import load
 from services.customers import bulk, exceptions, history, people
@@ -47,13 +48,20 @@ def transfer_owner(session, directory, actor, data):
     data = load(BulkTransferOwner(), data)
     owners = people.new_owners(directory, data["user_ids"], data["department_ids"])
     if len(owners) > 1 and not data["split_evenly"]:
-        raise exceptions.SplitRequired(fields={"split_evenly": [
-            "{} new owners: set split_evenly.".format(len(owners))]})
+        raise exceptions.SplitRequired(
+            fields={"split_evenly": ["{} new owners: set split_evenly.".format(len(owners))]}
+        )
     selection = bulk.select_requested(session, actor, data, lock=True)
     blocks = split_evenly(bulk.editable_in_order(session, selection), len(owners))
-    change_id = history.start_change(session, actor, "owner_transfer", {
-        key: data[key] for key in ("user_ids", "department_ids", "split_evenly", "transfer_activities", "share_related")
-    })
+    change_id = history.start_change(
+        session,
+        actor,
+        "owner_transfer",
+        {
+            key: data[key]
+            for key in ("user_ids", "department_ids", "split_evenly", "transfer_activities", "share_related")
+        },
+    )
     _fill_plan(session, owners, blocks)
     moved = _move_customers(session, change_id)
     activities = _move_open_activities(session, data["transfer_activities"])
@@ -64,8 +72,9 @@ def transfer_owner(session, directory, actor, data):
     assignments = {}
     for owner, block in zip(owners, blocks):
         assignments.setdefault(str(owner.user_id), []).extend(block)
-    return selection.result(len(moved), assignments=assignments, activities_transferred=activities,
-                            records_shared=records)
+    return selection.result(
+        len(moved), assignments=assignments, activities_transferred=activities, records_shared=records
+    )
 
 
 def _fill_plan(session, owners, blocks):
@@ -76,16 +85,23 @@ def _fill_plan(session, owners, blocks):
         department_ids.extend([owner.department_id] * len(block))
     connection = session.connection()
     plan.create(connection)
-    given = func.unnest(
-        int_array("customer_ids", customer_ids),
-        int_array("owner_ids", owner_ids),
-        int_array("department_ids", department_ids),
-    ).table_valued("customer_id", "owner_id", "department_id").render_derived(name="given")
-    connection.execute(insert(plan).from_select(
-        ["customer_id", "from_owner_id", "to_owner_id", "to_department_id"],
-        select(given.c.customer_id, bulk.selection.c.owner_id, given.c.owner_id, given.c.department_id)
-        .join_from(given, bulk.selection, bulk.selection.c.customer_id == given.c.customer_id),
-    ))
+    given = (
+        func.unnest(
+            int_array("customer_ids", customer_ids),
+            int_array("owner_ids", owner_ids),
+            int_array("department_ids", department_ids),
+        )
+        .table_valued("customer_id", "owner_id", "department_id")
+        .render_derived(name="given")
+    )
+    connection.execute(
+        insert(plan).from_select(
+            ["customer_id", "from_owner_id", "to_owner_id", "to_department_id"],
+            select(given.c.customer_id, bulk.selection.c.owner_id, given.c.owner_id, given.c.department_id).join_from(
+                given, bulk.selection, bulk.selection.c.customer_id == given.c.customer_id
+            ),
+        )
+    )
 
 
 def _move_customers(session, change_id):
@@ -95,21 +111,32 @@ def _move_customers(session, change_id):
     """
     moved = (
         update(customers)
-        .where(customers.c.id == plan.c.customer_id,
-               (customers.c.owner_id != plan.c.to_owner_id)
-               | customers.c.owner_department_id.is_distinct_from(plan.c.to_department_id))
+        .where(
+            customers.c.id == plan.c.customer_id,
+            (customers.c.owner_id != plan.c.to_owner_id)
+            | customers.c.owner_department_id.is_distinct_from(plan.c.to_department_id),
+        )
         .values(owner_id=plan.c.to_owner_id, owner_department_id=plan.c.to_department_id, updated_at=func.now())
         .returning(customers.c.id, plan.c.from_owner_id, plan.c.to_owner_id)
         .cte("moved")
     )
-    changed = select(
-        moved, literal("user").label("from_kind"), moved.c.from_owner_id.label("from_id"),
-        literal("owner").label("from_level"), literal("user").label("to_kind"), moved.c.to_owner_id.label("to_id"),
-        literal("owner").label("to_level"),
-    ).where(moved.c.from_owner_id != moved.c.to_owner_id).subquery("changed")
+    changed = (
+        select(
+            moved,
+            literal("user").label("from_kind"),
+            moved.c.from_owner_id.label("from_id"),
+            literal("owner").label("from_level"),
+            literal("user").label("to_kind"),
+            moved.c.to_owner_id.label("to_id"),
+            literal("owner").label("to_level"),
+        )
+        .where(moved.c.from_owner_id != moved.c.to_owner_id)
+        .subquery("changed")
+    )
     entries = history.write_entries(change_id, changed, changed.c.id).cte("entries")
     rows = session.execute(
-        select(changed.c.id, changed.c.from_owner_id, changed.c.to_owner_id).add_cte(entries).order_by(changed.c.id))
+        select(changed.c.id, changed.c.from_owner_id, changed.c.to_owner_id).add_cte(entries).order_by(changed.c.id)
+    )
     return [tuple(row) for row in rows]
 
 
@@ -120,10 +147,17 @@ def _announce(session, actor, change_id, moved):
         by_owners.setdefault((from_owner, to_owner), []).append(customer_id)
     for (from_owner, to_owner), customer_ids in by_owners.items():
         for start in range(0, len(customer_ids), EVENT_BLOCK):
-            record_event(session, "owner_changed", {
-                "change_id": change_id, "from_owner_id": from_owner, "to_owner_id": to_owner,
-                "customer_ids": customer_ids[start:start + EVENT_BLOCK],
-            }, actor)
+            record_event(
+                session,
+                "owner_changed",
+                {
+                    "change_id": change_id,
+                    "from_owner_id": from_owner,
+                    "to_owner_id": to_owner,
+                    "customer_ids": customer_ids[start : start + EVENT_BLOCK],
+                },
+                actor,
+            )
 
 
 def _changing_hands():
@@ -136,8 +170,12 @@ def _move_open_activities(session, statuses):
         return 0
     result = session.execute(
         update(Activity.__table__)
-        .where(Activity.customer_id == plan.c.customer_id, _changing_hands(),
-               Activity.status.in_(statuses), Activity.owner_id != plan.c.to_owner_id)
+        .where(
+            Activity.customer_id == plan.c.customer_id,
+            _changing_hands(),
+            Activity.status.in_(statuses),
+            Activity.owner_id != plan.c.to_owner_id,
+        )
         .values(owner_id=plan.c.to_owner_id, updated_at=func.now())
     )
     return result.rowcount
@@ -155,7 +193,8 @@ def _share_related(session, kinds):
     )
     statement = pg_insert(record_shares).from_select(["record_id", "target_kind", "target_id", "level"], rows)
     statement = statement.on_conflict_do_update(
-        index_elements=["record_id", "target_kind", "target_id"], set_={"level": "edit"},
+        index_elements=["record_id", "target_kind", "target_id"],
+        set_={"level": "edit"},
         where=record_shares.c.level != "edit",
     )
     return session.execute(statement).rowcount

@@ -4,6 +4,7 @@ Checks the targets of sharing and of ownership changes: unknown users or departm
 are refused (404), so are deactivated users (422); a department given as new owner
 stands for its active members.
 """
+
 from dataclasses import dataclass
 
 from services.customers import exceptions
@@ -21,7 +22,8 @@ def _ask(directory, user_ids, department_ids, active_only=True):
         raise exceptions.UserNotFound(fields={"user_ids": ["No such user: {}.".format(answer["missing_user_ids"])]})
     if answer["missing_department_ids"]:
         raise exceptions.DepartmentNotFound(
-            fields={"department_ids": ["No such department: {}.".format(answer["missing_department_ids"])]})
+            fields={"department_ids": ["No such department: {}.".format(answer["missing_department_ids"])]}
+        )
     users = {user["id"]: user for user in answer["users"]}
     inactive = [user_id for user_id in user_ids if not users[user_id]["active"]]
     if inactive and active_only:
@@ -42,8 +44,9 @@ def new_owners(directory, user_ids, department_ids):
     for department_id in department_ids:
         department_members = members.get(str(department_id)) or []
         if not department_members:
-            raise exceptions.EmptyDepartment(fields={"department_ids": [
-                "Department {} has no active member.".format(department_id)]})
+            raise exceptions.EmptyDepartment(
+                fields={"department_ids": ["Department {} has no active member.".format(department_id)]}
+            )
         for user_id in department_members:
             owners.setdefault(user_id, Owner(user_id, department_id))
     return list(owners.values())

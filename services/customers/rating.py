@@ -10,6 +10,7 @@ Stars are the number of thresholds the score reaches (the thresholds are strictl
 increasing), so changing the thresholds needs no recomputation: a stars filter is a
 union of score ranges over the score index.
 """
+
 from sqlalchemy import and_, func, or_, select, update
 
 from services.core.actor import require_actor, require_role
@@ -25,6 +26,7 @@ customers = Customer.__table__
 
 
 # -- stars -------------------------------------------------------------------
+
 
 def stars(score, thresholds):
     """The highest level whose minimum the score reaches (0 below the 1-star minimum)."""
@@ -77,6 +79,7 @@ def set_settings(session, actor, data):
 
 # -- keeping the score ---------------------------------------------------------
 
+
 def activity_points(status, points):
     """What one activity adds to its customer's score."""
     return points if status == DONE else 0
@@ -104,7 +107,8 @@ def activity_type_points_changed(session, type_id, delta):
             .subquery()
         )
         session.execute(
-            update(customers).where(customers.c.id == done.c.customer_id)
+            update(customers)
+            .where(customers.c.id == done.c.customer_id)
             .values(score=customers.c.score + delta * done.c.n)
         )
 
@@ -133,8 +137,10 @@ def computed_scores(customer_ids=None):
         .subquery()
     )
     query = (
-        select(customers.c.id, (func.coalesce(group_points.c.points, 0)
-                                + func.coalesce(activity_points_.c.points, 0)).label("score"))
+        select(
+            customers.c.id,
+            (func.coalesce(group_points.c.points, 0) + func.coalesce(activity_points_.c.points, 0)).label("score"),
+        )
         .outerjoin(group_points, group_points.c.customer_id == customers.c.id)
         .outerjoin(activity_points_, activity_points_.c.customer_id == customers.c.id)
     )

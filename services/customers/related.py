@@ -5,16 +5,17 @@ is shared with; editable by who may edit its customer, by its owner, or through 
 ``edit`` share.  Activities carry rating points: a ``done`` activity adds its type's
 points to the customer's score.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
 from services.core.actor import require_actor, require_role
+from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import Activity as ActivitySchema
 from services.core.contracts.customers import ActivityQuery, RecordQuery
 from services.core.contracts.customers import ActivityType as ActivityTypeSchema
 from services.core.contracts.customers import Record as RecordSchema
-from services.core.contracts.common import PageQuery
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.customers import exceptions, people, rating
@@ -29,6 +30,7 @@ activity_type_schema = ActivityTypeSchema()
 @dataclass(frozen=True)
 class Kind:
     """How one kind of related record is stored and checked."""
+
     model: type
     shares: object
     share_column: str
@@ -43,8 +45,9 @@ class Kind:
     def visible_one(self, session, actor, object_id, lock=False):
         require_actor(actor)
         table = self.model.__table__
-        query = select(self.model).where(self.model.id == object_id,
-                                         related_rule(actor, table, self.shares, self.share_column))
+        query = select(self.model).where(
+            self.model.id == object_id, related_rule(actor, table, self.shares, self.share_column)
+        )
         if lock:
             query = query.with_for_update(of=self.model)
         found = session.scalar(query)
@@ -72,10 +75,17 @@ class Kind:
         return page
 
 
-ACTIVITIES = Kind(Activity, activity_shares, "activity_id", ActivitySchema(), exceptions.ActivityNotFound,
-                  exceptions.CannotEditActivity)
-RECORDS = Kind(Record, record_shares, "record_id", RecordSchema(), exceptions.RecordNotFound,
-               exceptions.CannotEditRecord)
+ACTIVITIES = Kind(
+    Activity,
+    activity_shares,
+    "activity_id",
+    ActivitySchema(),
+    exceptions.ActivityNotFound,
+    exceptions.CannotEditActivity,
+)
+RECORDS = Kind(
+    Record, record_shares, "record_id", RecordSchema(), exceptions.RecordNotFound, exceptions.CannotEditRecord
+)
 
 
 def _owner_id(directory, actor, requested):
@@ -87,11 +97,17 @@ def _owner_id(directory, actor, requested):
 
 # -- activity types --------------------------------------------------------------
 
+
 def list_activity_types(session, actor, query):
     require_actor(actor)
     query = load(PageQuery(), query)
-    return paginate(session, select(ActivityType).order_by(ActivityType.id), query["page"], query["page_size"],
-                    activity_type_schema.dump)
+    return paginate(
+        session,
+        select(ActivityType).order_by(ActivityType.id),
+        query["page"],
+        query["page_size"],
+        activity_type_schema.dump,
+    )
 
 
 def create_activity_type(session, actor, data):
@@ -128,6 +144,7 @@ def _type_points(session, type_id):
 
 
 # -- activities --------------------------------------------------------------------
+
 
 def list_activities(session, actor, customer_id, query):
     return ACTIVITIES.list_for(session, actor, customer_id, query, ActivityQuery(), status=Activity.status)
@@ -168,6 +185,7 @@ def update_activity(session, directory, actor, activity_id, data):
 
 
 # -- records -----------------------------------------------------------------------
+
 
 def _check_amount(data):
     if data.get("kind") == "document" and data.get("amount") is not None:

@@ -6,8 +6,7 @@ from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
 from services.core.rpc import TimedRpcProxy
-from services.customers import customers, groups, history, ownership, rating, related, sharing
-from services.customers import messaging
+from services.customers import customers, groups, history, messaging, ownership, rating, related, sharing
 
 
 class CustomersService:

@@ -5,8 +5,22 @@ objects of the selection, one statement deletes the shares the mode drops, re-le
 the chosen targets already there and inserts the missing ones.  For customers the
 same statement writes a history entry for every share it removed, re-levelled or added.
 """
+
 from sqlalchemy import (
-    ARRAY, Integer, String, bindparam, delete, distinct, func, literal, null, select, true, tuple_, union_all, update,
+    ARRAY,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert
 
@@ -18,8 +32,13 @@ from services.customers.models import Activity, Record, activity_shares, custome
 from services.customers.modes import SHARE_MODES
 
 OTHER_LEVEL = {"view": "edit", "edit": "view"}
-RECORD_KIND_OF = {"contracts": "contract", "quotes": "quote", "opportunities": "opportunity", "orders": "order",
-                  "documents": "document"}
+RECORD_KIND_OF = {
+    "contracts": "contract",
+    "quotes": "quote",
+    "opportunities": "opportunity",
+    "orders": "order",
+    "documents": "document",
+}
 
 
 def dump_share(row):
@@ -42,8 +61,9 @@ def shares_of(session, shares, object_column, object_ids):
 
 
 def targets_of(user_ids, department_ids):
-    return [("user", user_id) for user_id in dict.fromkeys(user_ids)] + \
-        [("department", department_id) for department_id in dict.fromkeys(department_ids)]
+    return [("user", user_id) for user_id in dict.fromkeys(user_ids)] + [
+        ("department", department_id) for department_id in dict.fromkeys(department_ids)
+    ]
 
 
 def bulk_share(session, directory, actor, data):
@@ -55,15 +75,23 @@ def bulk_share(session, directory, actor, data):
     targets = targets_of(data["user_ids"], data["department_ids"])
     level = data["level"]
     selection = bulk.select_requested(session, actor, data)
-    change_id = history.start_change(session, actor, "share_" + mode.name, {
-        "user_ids": data["user_ids"], "department_ids": data["department_ids"],
-        "level": level if mode.sets_chosen else None, "include": data["include"],
-    })
+    change_id = history.start_change(
+        session,
+        actor,
+        "share_" + mode.name,
+        {
+            "user_ids": data["user_ids"],
+            "department_ids": data["department_ids"],
+            "level": level if mode.sets_chosen else None,
+            "include": data["include"],
+        },
+    )
     changes = share_changes(customer_shares, "customer_id", bulk.editable_ids(), mode, targets, level)
     entries = history.write_entries(change_id, changes, changes.c.object_id).cte("entries")
     changed = session.scalar(select(func.count(distinct(entries.c.customer_id))))
-    related_changed = sum(change_related_shares(session, include, mode, targets, level)
-                          for include in dict.fromkeys(data["include"]))
+    related_changed = sum(
+        change_related_shares(session, include, mode, targets, level) for include in dict.fromkeys(data["include"])
+    )
     history.finish_change(session, change_id, selection.matched, changed)
     session.commit()
     return selection.result(changed, related_changed=related_changed)
@@ -75,8 +103,9 @@ def change_related_shares(session, include, mode, targets, level):
         objects = select(Activity.id).where(Activity.customer_id.in_(bulk.editable_ids()))
         changes = share_changes(activity_shares, "activity_id", objects, mode, targets, level)
     else:
-        objects = select(Record.id).where(Record.customer_id.in_(bulk.editable_ids()),
-                                          Record.kind == RECORD_KIND_OF[include])
+        objects = select(Record.id).where(
+            Record.customer_id.in_(bulk.editable_ids()), Record.kind == RECORD_KIND_OF[include]
+        )
         changes = share_changes(record_shares, "record_id", objects, mode, targets, level)
     return session.scalar(select(func.count()).select_from(changes))
 
@@ -94,19 +123,29 @@ def share_changes(shares, object_column, objects, mode, targets, level):
     changes = [_change(removed.c.object_id, _share(removed), _nothing())]
     if mode.sets_chosen:
         relevelled = (
-            update(shares).where(obj.in_(objects), is_chosen, shares.c.level != level).values(level=level)
-            .returning(*share_columns).cte("relevelled")
+            update(shares)
+            .where(obj.in_(objects), is_chosen, shares.c.level != level)
+            .values(level=level)
+            .returning(*share_columns)
+            .cte("relevelled")
         )
-        chosen = func.unnest(
-            bindparam("target_kinds", [kind for kind, _ in targets], type_=ARRAY(String)),
-            bindparam("target_ids", [target_id for _, target_id in targets], type_=ARRAY(Integer)),
-        ).table_valued("target_kind", "target_id").render_derived(name="chosen")
+        chosen = (
+            func.unnest(
+                bindparam("target_kinds", [kind for kind, _ in targets], type_=ARRAY(String)),
+                bindparam("target_ids", [target_id for _, target_id in targets], type_=ARRAY(Integer)),
+            )
+            .table_valued("target_kind", "target_id")
+            .render_derived(name="chosen")
+        )
         object_ids = objects.subquery("objects")
         added = (
             insert(shares)
-            .from_select([object_column, "target_kind", "target_id", "level"],
-                         select(object_ids.c[0], chosen.c.target_kind, chosen.c.target_id, literal(level))
-                         .select_from(object_ids).join(chosen, true()))
+            .from_select(
+                [object_column, "target_kind", "target_id", "level"],
+                select(object_ids.c[0], chosen.c.target_kind, chosen.c.target_id, literal(level))
+                .select_from(object_ids)
+                .join(chosen, true()),
+            )
             .on_conflict_do_nothing()
             .returning(*share_columns)
             .cte("added")

@@ -1,4 +1,5 @@
 """Small SQL helpers of the service."""
+
 from sqlalchemy import ARRAY, Integer, String, bindparam, cast
 
 

@@ -11,6 +11,7 @@ rule in the shape of a union (:func:`visible_branches`), built from the same par
 Related records (activities, contracts, ...) are visible with their customer, and
 besides to their own owner and to whom they are shared with.
 """
+
 from sqlalchemy import any_, exists, func, or_, select, true, union_all
 
 from services.customers.models import Customer, customer_shares
@@ -50,8 +51,9 @@ def _owner_side(actor, customer):
 def _customer_rule(actor, customer, levels):
     if actor.is_admin:
         return true()
-    return or_(*_owner_side(actor, customer),
-               customer.c.id.in_(shared_with(actor, customer_shares, "customer_id", levels)))
+    return or_(
+        *_owner_side(actor, customer), customer.c.id.in_(shared_with(actor, customer_shares, "customer_id", levels))
+    )
 
 
 def visible(actor, customer=customers):
@@ -79,10 +81,13 @@ def visible_branches(actor, matching=()):
     matching = list(matching)
     if actor.is_admin or actor.managed_department_ids:
         return [(select(customers.c.id).where(visible(actor), *matching), customers.c.id)]
-    branches = [(select(customers.c.id).where(rule, *matching), customers.c.id) for rule in _owner_side(actor, customers)]
+    branches = [
+        (select(customers.c.id).where(rule, *matching), customers.c.id) for rule in _owner_side(actor, customers)
+    ]
     for kind, target_id in _share_targets(actor):
         branch = select(customer_shares.c.customer_id.label("id")).where(
-            customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id)
+            customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id
+        )
         if matching:
             branch = branch.join(customers, customers.c.id == customer_shares.c.customer_id).where(*matching)
         branches.append((branch, customer_shares.c.customer_id))
@@ -110,8 +115,11 @@ def related_rule(actor, record, shares, object_column, levels=None):
 
 def ordered_ids(customer_ids):
     """A FROM clause ``(id, position)`` over the given ids, in their order."""
-    return func.unnest(int_array("customer_ids", customer_ids)).table_valued(
-        "id", with_ordinality="position").render_derived(name="given")
+    return (
+        func.unnest(int_array("customer_ids", customer_ids))
+        .table_valued("id", with_ordinality="position")
+        .render_derived(name="given")
+    )
 
 
 def among(customer_ids):
@@ -122,8 +130,9 @@ def among(customer_ids):
 def visible_customers(session, actor, customer_ids, columns=("id", "code", "name", "phone", "email")):
     """Rows (dicts of ``columns``) of the customers among ``customer_ids`` that the actor may see,
     in the given order, each once."""
-    rows = session.execute(select(*[customers.c[name] for name in ("id",) + tuple(columns)])
-                           .where(among(customer_ids), visible(actor)))
+    rows = session.execute(
+        select(*[customers.c[name] for name in ("id",) + tuple(columns)]).where(among(customer_ids), visible(actor))
+    )
     found = {row[0]: {name: value for name, value in zip(columns, row[1:])} for row in rows}
     return [found[customer_id] for customer_id in dict.fromkeys(customer_ids) if customer_id in found]
 

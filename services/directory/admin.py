@@ -3,6 +3,7 @@
 Username and password come from ``CRM_ADMIN_USERNAME`` / ``CRM_ADMIN_PASSWORD``
 (defaults admin / admin, for local use only).
 """
+
 import os
 import sys
 

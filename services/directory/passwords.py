@@ -3,6 +3,7 @@
 Hashing is CPU-bound: it runs in eventlet's thread pool so that one login does
 not stall every other worker of the service.
 """
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool

@@ -1,9 +1,11 @@
 """Use cases of the directory: users, departments, authentication."""
+
 from sqlalchemy import func, or_, select
 
 from services.core.actor import ADMIN, require_actor
 from services.core.contracts.directory import Department as DepartmentSchema
-from services.core.contracts.directory import DepartmentQuery, Me, User as UserSchema, UserQuery
+from services.core.contracts.directory import DepartmentQuery, Me, UserQuery
+from services.core.contracts.directory import User as UserSchema
 from services.core.db import flush_unique
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
@@ -45,6 +47,7 @@ def require_admin(actor):
 
 # -- authentication ---------------------------------------------------------
 
+
 def authenticate(session, username, password):
     user = session.scalar(select(User).where(User.username == str(username).lower()))
     ok = verify_password(user.password_hash if user else None, str(password))
@@ -69,6 +72,7 @@ def me(session, actor):
 
 
 # -- users ------------------------------------------------------------------
+
 
 def _user(session, user_id):
     user = session.get(User, user_id)
@@ -127,7 +131,9 @@ def update_user(session, actor, user_id, data):
     require_actor(actor)
     data = load(user_schema, data, partial=True)
     if not actor.is_admin and (actor.id != user_id or set(data) - SELF_EDITABLE):
-        raise exceptions.NotAdmin("Only an admin can change this; you may edit your own name, email, phone and password.")
+        raise exceptions.NotAdmin(
+            "Only an admin can change this; you may edit your own name, email, phone and password."
+        )
     user = _user(session, user_id)
     previous_department_id = user.department_id
     if "department_id" in data:
@@ -145,9 +151,12 @@ def update_user(session, actor, user_id, data):
         raise exceptions.LastAdmin()
     if user.department_id != previous_department_id:
         # others keep a user's department (customers: the owner's department, which its managers see by)
-        record_event(session, "user_department_changed", {
-            "user_id": user.id, "department_id": user.department_id,
-            "previous_department_id": previous_department_id}, actor)
+        record_event(
+            session,
+            "user_department_changed",
+            {"user_id": user.id, "department_id": user.department_id, "previous_department_id": previous_department_id},
+            actor,
+        )
     session.commit()
     return dump_user(user)
 
@@ -156,19 +165,26 @@ def _active_admins(session):
     return session.scalar(select(func.count()).select_from(User).where(User.active, User.roles.any(ADMIN)))
 
 
-
 def ensure_admin(session, username, password):
     """Create the first admin if no user has this username (used by ``make run``)."""
     username = username.lower()
     if session.scalar(select(User).where(User.username == username)) is not None:
         return False
-    session.add(User(username=username, password_hash=hash_password(password), full_name="Administrator",
-                     roles=[ADMIN], active=True))
+    session.add(
+        User(
+            username=username,
+            password_hash=hash_password(password),
+            full_name="Administrator",
+            roles=[ADMIN],
+            active=True,
+        )
+    )
     session.commit()
     return True
 
 
 # -- departments ------------------------------------------------------------
+
 
 def _department(session, department_id):
     department = session.get(Department, department_id)
@@ -225,6 +241,7 @@ def update_department(session, actor, department_id, data):
 
 # -- for other services -----------------------------------------------------
 
+
 def active_members(session, user_ids=(), department_ids=()):
     """Resolve targets: the given users and the active members of the given departments.
 
@@ -233,11 +250,15 @@ def active_members(session, user_ids=(), department_ids=()):
     """
     user_ids, department_ids = list(user_ids or ()), list(department_ids or ())
     users = session.scalars(select(User).where(User.id.in_(user_ids))).all() if user_ids else []
-    departments = session.scalars(select(Department.id).where(Department.id.in_(department_ids))).all() if department_ids else []
+    departments = (
+        session.scalars(select(Department.id).where(Department.id.in_(department_ids))).all() if department_ids else []
+    )
     members = {}
     if departments:
         rows = session.execute(
-            select(User.department_id, User.id).where(User.department_id.in_(departments), User.active).order_by(User.id)
+            select(User.department_id, User.id)
+            .where(User.department_id.in_(departments), User.active)
+            .order_by(User.id)
         ).all()
         for department_id, member_id in rows:
             members.setdefault(department_id, []).append(member_id)
@@ -254,5 +275,10 @@ def contact_of(session, user_id):
     user = session.get(User, user_id)
     if user is None:
         return None
-    return {"id": user.id, "full_name": user.full_name or "", "email": user.email, "phone": user.phone,
-            "active": user.active}
+    return {
+        "id": user.id,
+        "full_name": user.full_name or "",
+        "email": user.email,
+        "phone": user.phone,
+        "active": user.active,
+    }

@@ -1,4 +1,5 @@
 """Phone numbers and email addresses as messages and opt-outs store them."""
+
 import re
 
 _PHONE_NOISE = re.compile(r"[\s.\-()]")

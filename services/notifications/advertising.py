@@ -4,6 +4,7 @@ Vietnamese regulation (Decree 91/2020) allows advertising messages between
 07:00 and 22:00 local time; the window is configurable (``ADVERTISING_HOURS``)
 but the clock is always the one of ``ADVERTISING_TIMEZONE``.
 """
+
 import datetime
 from zoneinfo import ZoneInfo
 

@@ -5,6 +5,7 @@
 batch id, then records ``sms_requested`` / ``email_requested`` in its outbox;
 :func:`queue_batch` turns each event into queued messages, once per recipient.
 """
+
 import logging
 
 from sqlalchemy import select
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 INSERT_CHUNK = 1000
 
 # one statement for every chunk (compiled once, rows sent as batched VALUES), not one built per chunk
-QUEUE_MESSAGES = (insert(Message.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-                  .returning(Message.__table__.c.id))
+QUEUE_MESSAGES = (
+    insert(Message.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Message.__table__.c.id)
+)
 
 
 def check_advertising_hours(settings, now=None):
@@ -37,7 +39,8 @@ def check_advertising_hours(settings, now=None):
         window = "{:%H:%M}–{:%H:%M}".format(settings.advertising.start, settings.advertising.end)
         raise exceptions.OutsideAdvertisingHours(
             "Advertising SMS may only be sent {} ({}); next allowed at {}.".format(
-                window, settings.advertising.zone.key, opening.isoformat()),
+                window, settings.advertising.zone.key, opening.isoformat()
+            ),
             fields={"next_allowed_at": [opening.isoformat()]},
         )
 
@@ -72,10 +75,15 @@ def preview_sms(session, actor, data, settings):
             content = with_prefix(content)
             now = settings.now()
             opening = settings.advertising.next_opening(now)
-            answer.update(advertising_allowed_now=settings.advertising.is_open(now),
-                          next_allowed_at=opening.isoformat())
-    answer.update(content=content, encoding=segments.encoding(content), length=segments.units(content),
-                  segments=segments.count(content))
+            answer.update(
+                advertising_allowed_now=settings.advertising.is_open(now), next_allowed_at=opening.isoformat()
+            )
+    answer.update(
+        content=content,
+        encoding=segments.encoding(content),
+        length=segments.units(content),
+        segments=segments.count(content),
+    )
     return answer
 
 
@@ -106,14 +114,28 @@ def open_batch(session, actor, data, settings):
         count += 1
         if channel == "sms":
             total_segments += segments.count(body)
-    batch = Batch(channel=channel, brandname=brandname.name if brandname else None,
-                  kind=brandname.kind if brandname else None, subject=data.get("subject"),
-                  content=data["content"], recipients=count, segments=total_segments, skipped=skipped,
-                  requested_by=actor.id)
+    batch = Batch(
+        channel=channel,
+        brandname=brandname.name if brandname else None,
+        kind=brandname.kind if brandname else None,
+        subject=data.get("subject"),
+        content=data["content"],
+        recipients=count,
+        segments=total_segments,
+        skipped=skipped,
+        requested_by=actor.id,
+    )
     session.add(batch)
     session.commit()
-    log.info("batch %s opened by user %s: %s %s recipients, %s skipped, %s segments",
-             batch.id, actor.id, count, channel, skipped, total_segments)
+    log.info(
+        "batch %s opened by user %s: %s %s recipients, %s skipped, %s segments",
+        batch.id,
+        actor.id,
+        count,
+        channel,
+        skipped,
+        total_segments,
+    )
     answer = {"batch_id": batch.id, "recipients": count, "skipped": skipped}
     if channel == "sms":
         answer["segments"] = total_segments
@@ -138,29 +160,37 @@ def queue_batch(session, event_id, data, settings, consumer="notifications.queue
     opted = opted_out(session, channel, [a for a in addresses if a])
     rows = []
     for recipient, address, body, reason in _prepare(channel, data["recipients"], advertising, settings, opted):
-        rows.append({
-            "dedupe_key": "batch:{}:{}".format(batch.id, address or recipient["to"])[:200],
-            "batch_id": batch.id,
-            "channel": channel,
-            "purpose": "bulk",
-            "to": address or recipient["to"][:320],
-            "sender": sender,
-            "subject": recipient.get("subject") or batch.subject,
-            "body": body,
-            "html": recipient.get("html"),
-            "segments": segments.count(body) if channel == "sms" else 0,
-            "advertising": advertising,
-            "customer_id": recipient.get("customer_id"),
-            "requested_by": batch.requested_by,
-            "status": "skipped" if reason else "queued",
-            "error": reason,
-            "attempts": 0,
-        })
+        rows.append(
+            {
+                "dedupe_key": "batch:{}:{}".format(batch.id, address or recipient["to"])[:200],
+                "batch_id": batch.id,
+                "channel": channel,
+                "purpose": "bulk",
+                "to": address or recipient["to"][:320],
+                "sender": sender,
+                "subject": recipient.get("subject") or batch.subject,
+                "body": body,
+                "html": recipient.get("html"),
+                "segments": segments.count(body) if channel == "sms" else 0,
+                "advertising": advertising,
+                "customer_id": recipient.get("customer_id"),
+                "requested_by": batch.requested_by,
+                "status": "skipped" if reason else "queued",
+                "error": reason,
+                "attempts": 0,
+            }
+        )
     inserted = 0
     for start in range(0, len(rows), INSERT_CHUNK):
-        result = session.execute(QUEUE_MESSAGES, rows[start:start + INSERT_CHUNK])
+        result = session.execute(QUEUE_MESSAGES, rows[start : start + INSERT_CHUNK])
         inserted += len(result.all())
     session.commit()
-    log.info("batch %s part %s/%s: %s messages queued (%s already there)", batch.id, data["part"], data["parts"],
-             inserted, len(rows) - inserted)
+    log.info(
+        "batch %s part %s/%s: %s messages queued (%s already there)",
+        batch.id,
+        data["part"],
+        data["parts"],
+        inserted,
+        len(rows) - inserted,
+    )
     return inserted

@@ -1,9 +1,11 @@
 """Brandnames: the SMS sender names an admin configures, for customer care or advertising."""
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from services.core.actor import require_actor
-from services.core.contracts.notifications import Brandname as BrandnameSchema, BrandnameQuery
+from services.core.contracts.notifications import Brandname as BrandnameSchema
+from services.core.contracts.notifications import BrandnameQuery
 from services.core.schemas import load, paginate
 from services.notifications import exceptions
 from services.notifications.models import Brandname

@@ -1,4 +1,5 @@
 """Domain errors of the notifications service (subclasses of services.core.errors kinds)."""
+
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 
 

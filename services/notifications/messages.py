@@ -1,4 +1,5 @@
 """The message log, and delivery statuses reported by the provider."""
+
 import functools
 import logging
 from urllib.parse import parse_qs, urlsplit
@@ -7,7 +8,8 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 from services.core.actor import require_actor
-from services.core.contracts.notifications import Message as MessageSchema, MessageQuery, TwilioStatusCallback
+from services.core.contracts.notifications import Message as MessageSchema
+from services.core.contracts.notifications import MessageQuery, TwilioStatusCallback
 from services.core.schemas import load, paginate
 from services.notifications import exceptions
 from services.notifications.models import Message
@@ -50,12 +52,14 @@ _RANK_OF_STATUS = "CASE status {} END".format(" ".join("WHEN '{}' THEN {}".forma
 
 # One statement: moves the message forward only (the rank is checked again on the row PostgreSQL
 # locks, so two callbacks at once cannot take it back); no row when unknown or not forward.
-ADVANCE = text("""
+ADVANCE = text(
+    """
 UPDATE messages SET status = :status, error = CASE WHEN :status = 'failed' THEN :error ELSE error END,
     provider_id = COALESCE(provider_id, :sid), updated_at = now()
 WHERE id = ({}) AND {} < :rank
 RETURNING id
-""".format(_TARGET, _RANK_OF_STATUS))
+""".format(_TARGET, _RANK_OF_STATUS)
+)
 
 CURRENT = text("SELECT m.id, m.status FROM messages m WHERE m.id = ({})".format(_TARGET))
 
@@ -78,11 +82,17 @@ def record_twilio_status(session, data, settings):
     """
     data = load(_callback_schema, data)
     if not check_twilio_signature(settings, data["url"], data["params"], data.get("signature")):
-        log.warning("rejected a Twilio callback with a %s signature for %s",
-                    "missing" if not data.get("signature") else "wrong", data["url"])
+        log.warning(
+            "rejected a Twilio callback with a %s signature for %s",
+            "missing" if not data.get("signature") else "wrong",
+            data["url"],
+        )
         raise exceptions.InvalidSignature()
     params = data["params"]
-    sid, twilio_status = params.get("MessageSid") or params.get("SmsSid"), params.get("MessageStatus") or params.get("SmsStatus")
+    sid, twilio_status = (
+        params.get("MessageSid") or params.get("SmsSid"),
+        params.get("MessageStatus") or params.get("SmsStatus"),
+    )
     status = TWILIO_STATUS.get(twilio_status)
     message_ids = parse_qs(urlsplit(data["url"]).query).get("message_id", [])
     lookup = {"sid": sid, "message_id": int(message_ids[0]) if message_ids and message_ids[0].isdigit() else None}
@@ -94,8 +104,9 @@ def record_twilio_status(session, data, settings):
         if status is not None:
             error = None
             if status == "failed":
-                error = "Twilio: {}{}".format(twilio_status, " (error {})".format(params["ErrorCode"])
-                                              if params.get("ErrorCode") else "")
+                error = "Twilio: {}{}".format(
+                    twilio_status, " (error {})".format(params["ErrorCode"]) if params.get("ErrorCode") else ""
+                )
             advanced = session.execute(ADVANCE, dict(lookup, status=status, rank=RANK[status], error=error)).first()
         if advanced is None:
             current = session.execute(CURRENT, lookup).first()

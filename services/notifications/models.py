@@ -1,7 +1,18 @@
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, func, text)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.core.db import make_metadata
@@ -13,6 +24,7 @@ class Base(DeclarativeBase):
 
 class Brandname(Base):
     """A configured SMS sender name, for customer care or advertising."""
+
     __tablename__ = "brandnames"
     __table_args__ = (CheckConstraint("kind IN ('care', 'advertising')", name="kind"),)
 
@@ -25,6 +37,7 @@ class Brandname(Base):
 
 class OptOut(Base):
     """An address that must never receive messages of a channel."""
+
     __tablename__ = "opt_outs"
     __table_args__ = (UniqueConstraint("channel", "address", name="uq_opt_outs_channel_address"),)
 
@@ -37,6 +50,7 @@ class OptOut(Base):
 
 class Batch(Base):
     """A bulk sending requested from the customer list; its messages arrive by event."""
+
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -59,6 +73,7 @@ class Message(Base):
     channel), so a redelivered request never creates a second message.
     Statuses: queued -> sending -> sent -> delivered | failed; skipped (opt-out).
     """
+
     __tablename__ = "messages"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'skipped')", name="status"),
@@ -87,5 +102,7 @@ class Message(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

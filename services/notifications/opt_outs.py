@@ -1,9 +1,11 @@
 """Opt-outs: addresses that never receive messages of a channel."""
+
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from services.core.actor import require_actor
-from services.core.contracts.notifications import OptOut as OptOutSchema, OptOutKey, OptOutQuery
+from services.core.contracts.notifications import OptOut as OptOutSchema
+from services.core.contracts.notifications import OptOutKey, OptOutQuery
 from services.core.schemas import load, paginate
 from services.notifications import exceptions
 from services.notifications.addresses import normalize
@@ -16,8 +18,9 @@ opt_out_schema = OptOutSchema()
 def _address(channel, address, settings):
     normalized = normalize(channel, address, settings.country_code)
     if normalized is None:
-        raise exceptions.InvalidAddress(fields={"address": [
-            "Not a valid {}.".format("phone number" if channel == "sms" else "email address")]})
+        raise exceptions.InvalidAddress(
+            fields={"address": ["Not a valid {}.".format("phone number" if channel == "sms" else "email address")]}
+        )
     return normalized
 
 
@@ -29,7 +32,9 @@ def list_opt_outs(session, actor, query, settings):
         statement = statement.where(OptOut.channel == query["channel"])
     if query.get("address"):
         channel = query.get("channel")
-        candidates = {normalize(c, query["address"], settings.country_code) for c in ([channel] if channel else ["sms", "email"])}
+        candidates = {
+            normalize(c, query["address"], settings.country_code) for c in ([channel] if channel else ["sms", "email"])
+        }
         statement = statement.where(OptOut.address.in_([c for c in candidates if c] or [query["address"]]))
     return paginate(session, statement, query["page"], query["page_size"], opt_out_schema.dump)
 
@@ -39,8 +44,9 @@ def add_opt_out(session, actor, data, settings):
     require_actor(actor)
     data = load(opt_out_schema, data)
     address = _address(data["channel"], data["address"], settings)
-    session.execute(insert(OptOut).values(channel=data["channel"], address=address, created_by=actor.id)
-                    .on_conflict_do_nothing())
+    session.execute(
+        insert(OptOut).values(channel=data["channel"], address=address, created_by=actor.id).on_conflict_do_nothing()
+    )
     session.commit()
     opt_out = session.scalar(select(OptOut).where(OptOut.channel == data["channel"], OptOut.address == address))
     return opt_out_schema.dump(opt_out)
@@ -62,7 +68,10 @@ def opted_out(session, channel, addresses):
     addresses = list(set(addresses))
     found = set()
     for start in range(0, len(addresses), 5000):
-        chunk = addresses[start:start + 5000]
-        found.update(session.scalars(select(OptOut.address).where(
-            tuple_(OptOut.channel, OptOut.address).in_([(channel, a) for a in chunk]))).all())
+        chunk = addresses[start : start + 5000]
+        found.update(
+            session.scalars(
+                select(OptOut.address).where(tuple_(OptOut.channel, OptOut.address).in_([(channel, a) for a in chunk]))
+            ).all()
+        )
     return found

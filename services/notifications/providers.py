@@ -16,6 +16,7 @@ Every provider offers:
 ``message`` is an :class:`Outgoing`.  The :class:`Providers` dependency builds
 them once per service instance, with a rate limiter per provider.
 """
+
 import datetime
 import email.policy
 import email.utils
@@ -90,8 +91,16 @@ TWILIO_PERMANENT_CODES = {21211, 21212, 21408, 21602, 21606, 21610, 21612, 21614
 class TwilioSms:
     name = "twilio"
 
-    def __init__(self, account_sid, auth_token, default_sender=None, base_url=None, status_callback=None,
-                 timeout=10, pool_size=20):
+    def __init__(
+        self,
+        account_sid,
+        auth_token,
+        default_sender=None,
+        base_url=None,
+        status_callback=None,
+        timeout=10,
+        pool_size=20,
+    ):
         from requests.adapters import HTTPAdapter
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
@@ -145,7 +154,7 @@ class TwilioSms:
         """
         from twilio.base.exceptions import TwilioException
 
-        since = (message.claimed_at or datetime.datetime.now(datetime.timezone.utc)) - datetime.timedelta(minutes=5)
+        since = (message.claimed_at or datetime.datetime.now(datetime.UTC)) - datetime.timedelta(minutes=5)
         try:
             found = self.client.messages.list(to=message.to, limit=100)  # newest first
         except (TwilioException, OSError) as exc:
@@ -161,6 +170,7 @@ class TwilioSms:
 
 class LogSms:
     """Local backend: SMS are appended to ``<dir>/sms.jsonl`` and logged, nothing leaves the machine."""
+
     name = "log"
 
     def __init__(self, directory):
@@ -174,9 +184,17 @@ class LogSms:
 
     def send(self, message):
         provider_id = "log-{}".format(message.id)
-        line = json.dumps({"provider_id": provider_id, "message_id": message.id, "to": message.to,
-                           "from": message.sender, "body": message.body,
-                           "at": datetime.datetime.now(datetime.timezone.utc).isoformat()}, ensure_ascii=False)
+        line = json.dumps(
+            {
+                "provider_id": provider_id,
+                "message_id": message.id,
+                "to": message.to,
+                "from": message.sender,
+                "body": message.body,
+                "at": datetime.datetime.now(datetime.UTC).isoformat(),
+            },
+            ensure_ascii=False,
+        )
         with self.lock, open(self.path, "a", encoding="utf-8") as stream:
             stream.write(line + "\n")
         log.info("SMS %s to %s logged (no Twilio credentials)", message.id, message.to)
@@ -192,6 +210,7 @@ class LogSms:
 
 
 # -- email ------------------------------------------------------------------
+
 
 class _HeaderRegistry(HeaderRegistry):
     """The standard header registry, minus its cost: it builds a new header class on every lookup."""
@@ -237,8 +256,17 @@ class SmtpEmail:
     # temporary error and is retried like any other
     CHECK_IDLE_AFTER = 2.0
 
-    def __init__(self, host, port=587, tls="starttls", user=None, password=None, sender="CRM <no-reply@crm.local>",
-                 timeout=20, pool_size=5):
+    def __init__(
+        self,
+        host,
+        port=587,
+        tls="starttls",
+        user=None,
+        password=None,
+        sender="CRM <no-reply@crm.local>",
+        timeout=20,
+        pool_size=5,
+    ):
         self.host, self.port, self.tls = host, int(port), (tls or "none").lower()
         if self.tls not in ("starttls", "ssl", "none"):
             raise ValueError("SMTP_TLS must be starttls, ssl or none (got {!r})".format(tls))
@@ -290,7 +318,9 @@ class SmtpEmail:
             raise ProviderError("SMTP refused the recipient: {}".format(exc.recipients), permanent=True)
         except smtplib.SMTPResponseException as exc:
             _close(smtp)
-            raise ProviderError("SMTP {}: {}".format(exc.smtp_code, exc.smtp_error), permanent=500 <= exc.smtp_code < 600)
+            raise ProviderError(
+                "SMTP {}: {}".format(exc.smtp_code, exc.smtp_error), permanent=500 <= exc.smtp_code < 600
+            )
         except (smtplib.SMTPException, OSError) as exc:
             _close(smtp)
             raise ProviderError("SMTP failed: {}".format(exc))
@@ -318,6 +348,7 @@ def _close(smtp):
 
 class FolderEmail:
     """Local backend: each email is written as ``<dir>/<message id>.eml``."""
+
     name = "folder"
 
     def __init__(self, directory, sender="CRM <no-reply@crm.local>"):
@@ -350,6 +381,7 @@ class FolderEmail:
 
 # -- the dependency -----------------------------------------------------------
 
+
 class Channels:
     """What a worker gets: the provider and the rate limiter of each channel."""
 
@@ -376,17 +408,28 @@ def build_channels(config):
     public = config.get("PUBLIC_BASE_URL")
     callback = "{}/api/v1/webhooks/twilio/status".format(str(public).rstrip("/")) if not _blank(public) else None
     if not _blank(config.get("TWILIO_ACCOUNT_SID")) and not _blank(config.get("TWILIO_AUTH_TOKEN")):
-        sms = TwilioSms(str(config["TWILIO_ACCOUNT_SID"]), str(config["TWILIO_AUTH_TOKEN"]),
-                        default_sender=config.get("TWILIO_DEFAULT_SENDER"), base_url=config.get("TWILIO_BASE_URL"),
-                        status_callback=callback, timeout=float(config.get("TWILIO_TIMEOUT", 10)),
-                        pool_size=concurrency)
+        sms = TwilioSms(
+            str(config["TWILIO_ACCOUNT_SID"]),
+            str(config["TWILIO_AUTH_TOKEN"]),
+            default_sender=config.get("TWILIO_DEFAULT_SENDER"),
+            base_url=config.get("TWILIO_BASE_URL"),
+            status_callback=callback,
+            timeout=float(config.get("TWILIO_TIMEOUT", 10)),
+            pool_size=concurrency,
+        )
     else:
         sms = LogSms(os.path.join(var_dir, "sms"))
     sender = str(config.get("EMAIL_FROM") or "CRM <no-reply@crm.local>")
     if not _blank(config.get("SMTP_HOST")):
-        email_provider = SmtpEmail(str(config["SMTP_HOST"]), int(config.get("SMTP_PORT") or 587),
-                                   config.get("SMTP_TLS") or "starttls", config.get("SMTP_USER"),
-                                   config.get("SMTP_PASSWORD"), sender, pool_size=concurrency)
+        email_provider = SmtpEmail(
+            str(config["SMTP_HOST"]),
+            int(config.get("SMTP_PORT") or 587),
+            config.get("SMTP_TLS") or "starttls",
+            config.get("SMTP_USER"),
+            config.get("SMTP_PASSWORD"),
+            sender,
+            pool_size=concurrency,
+        )
     else:
         email_provider = FolderEmail(os.path.join(var_dir, "email"), sender)
     limits = {
@@ -401,8 +444,11 @@ class Providers(DependencyProvider):
 
     def setup(self):
         self.channels = build_channels(self.container.config)
-        log.info("notifications: SMS via %s; email via %s",
-                 self.channels.providers["sms"].describe(), self.channels.providers["email"].describe())
+        log.info(
+            "notifications: SMS via %s; email via %s",
+            self.channels.providers["sms"].describe(),
+            self.channels.providers["email"].describe(),
+        )
 
     def get_dependency(self, worker_ctx):
         return self.channels

@@ -7,6 +7,7 @@ the concatenation header).  Characters of the GSM-7 extension table (``{ } [ ]
 diacritics, emoji...) forces UCS-2: 70 code units in one segment, 67 per
 segment when split; characters outside the Basic Multilingual Plane take two.
 """
+
 import math
 
 GSM7_BASIC = set(

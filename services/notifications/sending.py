@@ -16,6 +16,7 @@ duplicate or a silent loss.
 Opted-out addresses are re-checked when claimed (``skipped``); advertising SMS
 are held while the advertising window is closed.
 """
+
 import logging
 import time
 from collections import Counter, deque
@@ -91,17 +92,29 @@ PROVIDER_ID_TAKEN = text("SELECT 1 FROM messages WHERE provider_id = :provider_i
 
 
 def _outgoing(row):
-    return Outgoing(id=row.id, channel=row.channel, to=row.to, body=row.body, sender=row.sender,
-                    subject=row.subject, html=row.html, advertising=row.advertising, claimed_at=row.claimed_at)
+    return Outgoing(
+        id=row.id,
+        channel=row.channel,
+        to=row.to,
+        body=row.body,
+        sender=row.sender,
+        subject=row.subject,
+        html=row.html,
+        advertising=row.advertising,
+        claimed_at=row.claimed_at,
+    )
 
 
 def claim(session, settings):
     """Claim up to ``claim_size`` due messages (committed); returns those to send."""
-    rows = session.execute(CLAIM, {
-        "advertising_open": settings.advertising.is_open(settings.now()),
-        "limit": settings.claim_size,
-        "lease": settings.lease_seconds,
-    }).all()
+    rows = session.execute(
+        CLAIM,
+        {
+            "advertising_open": settings.advertising.is_open(settings.now()),
+            "limit": settings.claim_size,
+            "lease": settings.lease_seconds,
+        },
+    ).all()
     session.commit()
     skipped = [row.id for row in rows if row.status == "skipped"]
     if skipped:
@@ -140,8 +153,13 @@ def record(session, results, settings, stats):
             log.warning("message %s to %s failed after %s attempt(s): %s", message.id, message.to, attempts, error)
         else:
             retry.append((message.id, str(error)[:2000], float(settings.backoff(attempts))))
-            log.info("message %s attempt %s failed, retrying in %ss: %s", message.id, attempts,
-                     settings.backoff(attempts), error)
+            log.info(
+                "message %s attempt %s failed, retrying in %ss: %s",
+                message.id,
+                attempts,
+                settings.backoff(attempts),
+                error,
+            )
     _mark(session, sent=sent, retry=retry, failed=failed, released=released)
     session.commit()
     stats.update(sent=len(sent), retried=len(retry), failed=len(failed), released=len(released))
@@ -169,7 +187,9 @@ def reconcile_interrupted(session, channels, settings, stats, limit=50):
         message = _outgoing(row)
 
         def taken(provider_id, message_id=row.id):
-            return session.execute(PROVIDER_ID_TAKEN, {"provider_id": provider_id, "id": message_id}).first() is not None
+            return (
+                session.execute(PROVIDER_ID_TAKEN, {"provider_id": provider_id, "id": message_id}).first() is not None
+            )
 
         try:
             outcome, provider_id = channels.provider(row.channel).reconcile(message, taken=taken)
@@ -183,8 +203,14 @@ def reconcile_interrupted(session, channels, settings, stats, limit=50):
             _mark(session, retry=[(row.id, "interrupted before the provider accepted it; sending again", 0.0)])
             stats["recovered_requeued"] += 1
         else:
-            reason = ("interrupted while the provider was answering; whether it was accepted is unknown, "
-                      "so it is not sent again") if outcome != NOT_SENT else "interrupted too many times"
+            reason = (
+                (
+                    "interrupted while the provider was answering; whether it was accepted is unknown, "
+                    "so it is not sent again"
+                )
+                if outcome != NOT_SENT
+                else "interrupted too many times"
+            )
             _mark(session, failed=[(row.id, reason)])
             stats["recovered_failed"] += 1
         log.info("interrupted message %s to %s: %s", row.id, row.to, outcome)
@@ -207,11 +233,16 @@ def _settle_after_error(session, outcomes, ready, settings, stats):
     started; whatever cannot be written now is settled when its lease ends (reconcile_interrupted)."""
     try:
         session.rollback()
-        record(session, outcomes + [(message, attempts, None, RELEASED) for (message, attempts), _ in ready],
-               settings, stats)
+        record(
+            session,
+            outcomes + [(message, attempts, None, RELEASED) for (message, attempts), _ in ready],
+            settings,
+            stats,
+        )
     except Exception:
-        log.exception("could not record %s outcomes after an error; their leases will settle them",
-                      len(outcomes) + len(ready))
+        log.exception(
+            "could not record %s outcomes after an error; their leases will settle them", len(outcomes) + len(ready)
+        )
 
 
 # Outcomes are recorded at least this often (seconds), or as soon as ``concurrency`` of them are in.
@@ -253,8 +284,9 @@ def send_due(session, channels, settings):
                 received = _receive(finished, RECORD_EVERY)
                 in_flight -= len(received)
                 outcomes.extend(received)
-            if outcomes and (len(outcomes) >= concurrency or not in_flight
-                             or time.monotonic() - recorded_at >= RECORD_EVERY):
+            if outcomes and (
+                len(outcomes) >= concurrency or not in_flight or time.monotonic() - recorded_at >= RECORD_EVERY
+            ):
                 record(session, outcomes, settings, stats)
                 outcomes, recorded_at = [], time.monotonic()
     except Exception:

@@ -1,4 +1,5 @@
 """The notifications service's rules and limits, read once from its configuration."""
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -7,14 +8,14 @@ from nameko.extensions import DependencyProvider
 from services.notifications.advertising import DEFAULT_HOURS, DEFAULT_TIMEZONE, AdvertisingWindow
 
 TICKET_TEMPLATES = {
-    "sms": "CRM: ticket #{ticket_id} \"{title}\" is assigned to you{deadline_text}.",
+    "sms": 'CRM: ticket #{ticket_id} "{title}" is assigned to you{deadline_text}.',
     "email_subject": "Ticket #{ticket_id} assigned to you: {title}",
-    "email_body": "Hello {name},\n\nTicket #{ticket_id} \"{title}\" has been assigned to you{deadline_text}.\n\n-- CRM",
+    "email_body": 'Hello {name},\n\nTicket #{ticket_id} "{title}" has been assigned to you{deadline_text}.\n\n-- CRM',
 }
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass
@@ -46,8 +47,9 @@ class Settings:
         templates.update({k: v for k, v in (config.get("TICKET_TEMPLATES") or {}).items() if v})
         token = config.get("TWILIO_AUTH_TOKEN")
         return cls(
-            advertising=AdvertisingWindow(config.get("ADVERTISING_HOURS") or DEFAULT_HOURS,
-                                          config.get("ADVERTISING_TIMEZONE") or DEFAULT_TIMEZONE),
+            advertising=AdvertisingWindow(
+                config.get("ADVERTISING_HOURS") or DEFAULT_HOURS, config.get("ADVERTISING_TIMEZONE") or DEFAULT_TIMEZONE
+            ),
             country_code=str(config.get("PHONE_COUNTRY_CODE") or "84"),
             max_attempts=int(config.get("SEND_MAX_ATTEMPTS", 5)),
             retry_base_seconds=float(config.get("RETRY_BASE_SECONDS", 5)),

@@ -1,4 +1,5 @@
 """Tell the assignee of a ticket, by SMS and email, that it is theirs now."""
+
 import datetime
 import logging
 from zoneinfo import ZoneInfo
@@ -73,23 +74,48 @@ def notify_assignee(session, event_id, data, contact_of, settings):
     phone = normalize("sms", contact.get("phone"), settings.country_code)
     if phone:
         body = render(templates["sms"], values)
-        rows.append(dict(channel="sms", to=phone, body=body, subject=None, segments=segments.count(body),
-                         sender=settings.ticket_sms_sender))
+        rows.append(
+            dict(
+                channel="sms",
+                to=phone,
+                body=body,
+                subject=None,
+                segments=segments.count(body),
+                sender=settings.ticket_sms_sender,
+            )
+        )
     email = normalize("email", contact.get("email"))
     if email:
-        rows.append(dict(channel="email", to=email, body=render(templates["email_body"], values),
-                         subject=render(templates["email_subject"], values)[:300], segments=0, sender=None))
+        rows.append(
+            dict(
+                channel="email",
+                to=email,
+                body=render(templates["email_body"], values),
+                subject=render(templates["email_subject"], values)[:300],
+                segments=0,
+                sender=None,
+            )
+        )
     for channel in ("sms", "email"):
         addresses = [row["to"] for row in rows if row["channel"] == channel]
         opted = opted_out(session, channel, addresses) if addresses else set()
         for row in rows:
             if row["channel"] == channel:
-                row.update(status="skipped" if row["to"] in opted else "queued",
-                           error="opted out" if row["to"] in opted else None)
+                row.update(
+                    status="skipped" if row["to"] in opted else "queued",
+                    error="opted out" if row["to"] in opted else None,
+                )
     for row in rows:
-        row.update(dedupe_key="ticket_assigned:{}:{}".format(event_id, row["channel"]), purpose="ticket_assigned",
-                   batch_id=None, html=None, advertising=False, customer_id=None, requested_by=contact["id"],
-                   attempts=0)
+        row.update(
+            dedupe_key="ticket_assigned:{}:{}".format(event_id, row["channel"]),
+            purpose="ticket_assigned",
+            batch_id=None,
+            html=None,
+            advertising=False,
+            customer_id=None,
+            requested_by=contact["id"],
+            attempts=0,
+        )
     if rows:
         session.execute(insert(Message).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]))
     session.commit()

@@ -11,11 +11,12 @@ lowest user id so that the choice is deterministic.
 The dispatcher (:mod:`services.tickets.dispatcher`) loads the facts under the
 group's lock and applies the plan these functions return.
 """
+
 import datetime
 from dataclasses import dataclass, replace
 
-_NEVER = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
-_NO_DEADLINE = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+_NO_DEADLINE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ therefore serialised per group, so a member's open tickets are counted and
 raised by one transaction at a time: nobody goes past capacity and no ticket is
 given twice.
 """
+
 import datetime
 
 from sqlalchemy import func, select
 
-from services.core.contracts.tickets import Ticket as TicketSchema, TicketHistoryEntry
+from services.core.contracts.tickets import Ticket as TicketSchema
+from services.core.contracts.tickets import TicketHistoryEntry
 from services.core.db import advisory_lock
 from services.core.outbox import record_event
 from services.tickets.models import ASSIGNED, ON_HOLD, OPEN_STATUSES, UNASSIGNED, GroupMember, Ticket, TicketHistory
@@ -25,7 +27,7 @@ history_schema = TicketHistoryEntry()
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def lock_group(session, group_id):
@@ -52,25 +54,36 @@ def dump_history(entry):
 def open_tickets(session, group_id, user_id):
     """How many open tickets (``assigned``, ``in_progress``) of the group the user holds."""
     return session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            Ticket.group_id == group_id, Ticket.assignee_id == user_id, Ticket.status.in_(OPEN_STATUSES))
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.group_id == group_id, Ticket.assignee_id == user_id, Ticket.status.in_(OPEN_STATUSES))
     )
 
 
 def open_tickets_by_member(session, group_id):
     rows = session.execute(
-        select(Ticket.assignee_id, func.count()).where(Ticket.group_id == group_id, Ticket.status.in_(OPEN_STATUSES))
+        select(Ticket.assignee_id, func.count())
+        .where(Ticket.group_id == group_id, Ticket.status.in_(OPEN_STATUSES))
         .group_by(Ticket.assignee_id)
     ).all()
     return {user_id: count for user_id, count in rows}
 
 
 def record_change(session, ticket, action, actor_id, from_status, from_assignee_id, at, reason=None, changes=None):
-    session.add(TicketHistory(
-        ticket_id=ticket.id, at=at, actor_id=actor_id, action=action, from_status=from_status,
-        to_status=ticket.status, from_assignee_id=from_assignee_id, to_assignee_id=ticket.assignee_id,
-        reason=reason, changes=changes,
-    ))
+    session.add(
+        TicketHistory(
+            ticket_id=ticket.id,
+            at=at,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=ticket.status,
+            from_assignee_id=from_assignee_id,
+            to_assignee_id=ticket.assignee_id,
+            reason=reason,
+            changes=changes,
+        )
+    )
 
 
 def give_ticket(session, ticket, member, action, actor=None, at=None, reason=None):
@@ -89,8 +102,9 @@ def give_ticket(session, ticket, member, action, actor=None, at=None, reason=Non
     member.last_assigned_at = at
     record_change(session, ticket, action, actor.id if actor else None, from_status, from_assignee_id, at, reason)
     session.flush()
-    record_event(session, "ticket_assigned", ticket_event(ticket, previous_assignee_id=from_assignee_id, how=action),
-                 actor)
+    record_event(
+        session, "ticket_assigned", ticket_event(ticket, previous_assignee_id=from_assignee_id, how=action), actor
+    )
 
 
 def take_back(session, group_id, user_ids, actor, reason):
@@ -100,9 +114,15 @@ def take_back(session, group_id, user_ids, actor, reason):
     The caller holds the group's lock.
     """
     tickets = session.scalars(
-        select(Ticket).where(Ticket.group_id == group_id, Ticket.assignee_id.in_(list(user_ids)),
-                             Ticket.status.in_(OPEN_STATUSES + (ON_HOLD,)))
-        .order_by(Ticket.id).with_for_update()).all()
+        select(Ticket)
+        .where(
+            Ticket.group_id == group_id,
+            Ticket.assignee_id.in_(list(user_ids)),
+            Ticket.status.in_(OPEN_STATUSES + (ON_HOLD,)),
+        )
+        .order_by(Ticket.id)
+        .with_for_update()
+    ).all()
     at = now()
     for ticket in tickets:
         from_status, from_assignee_id = ticket.status, ticket.assignee_id

@@ -8,6 +8,7 @@ others are blanked (``customer_id`` and ``customer`` null, ``customer_hidden`` t
 reader knows to ask for a share).  When the customers service cannot answer, every customer is
 hidden: the tickets stay usable and nothing leaks.
 """
+
 import logging
 
 from services.core.errors import ServiceTimeout, ServiceUnavailable
@@ -36,8 +37,9 @@ def shown(customers, actor, result, query=None):
 
 def shown_history(customers, actor, result):
     """A ticket's history as ``actor`` may see it: customer changes name only customers they see."""
-    changes = [entry["changes"]["customer_id"] for entry in result["items"]
-               if (entry.get("changes") or {}).get("customer_id")]
+    changes = [
+        entry["changes"]["customer_id"] for entry in result["items"] if (entry.get("changes") or {}).get("customer_id")
+    ]
     customer_ids = {change[side] for change in changes for side in ("from", "to") if change.get(side) is not None}
     visible = _visible(customers, actor, customer_ids)
     for change in changes:
@@ -61,6 +63,7 @@ def _visible(customers, actor, customer_ids):
     try:
         return set(customers.visible_customer_ids(sorted(customer_ids)))
     except (ServiceUnavailable, ServiceTimeout) as exc:
-        log.warning("customers did not say which of %s customers are visible (%s): all hidden",
-                    len(customer_ids), exc.code)
+        log.warning(
+            "customers did not say which of %s customers are visible (%s): all hidden", len(customer_ids), exc.code
+        )
         return set()

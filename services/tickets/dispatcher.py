@@ -8,6 +8,7 @@ event was lost.  Each run is one transaction under the group's lock
 their open tickets, asks :mod:`services.tickets.assignee_choice` for the plan
 and applies it, so several instances of the service can dispatch side by side.
 """
+
 import datetime
 import logging
 
@@ -32,8 +33,12 @@ def dispatch_group(session, group_id):
     counts = open_tickets_by_member(session, group_id)
     members = [
         assignee_choice.Member(
-            user_id=row.user_id, priority=row.priority, capacity=row.capacity, available=row.available,
-            open_tickets=counts.get(row.user_id, 0), last_assigned_at=row.last_assigned_at,
+            user_id=row.user_id,
+            priority=row.priority,
+            capacity=row.capacity,
+            available=row.available,
+            open_tickets=counts.get(row.user_id, 0),
+            last_assigned_at=row.last_assigned_at,
         )
         for row in rows
     ]
@@ -52,19 +57,23 @@ def dispatch_group(session, group_id):
         return []
     at = now()
     plan = assignee_choice.plan_assignments(
-        members, [assignee_choice.WaitingTicket(id=w.id, created_at=w.created_at, deadline=w.deadline) for w in waiting],
+        members,
+        [assignee_choice.WaitingTicket(id=w.id, created_at=w.created_at, deadline=w.deadline) for w in waiting],
         at,
     )
-    tickets = {t.id: t for t in session.scalars(
-        select(Ticket).where(Ticket.id.in_([ticket_id for ticket_id, _ in plan])).with_for_update())}
+    tickets = {
+        t.id: t
+        for t in session.scalars(
+            select(Ticket).where(Ticket.id.in_([ticket_id for ticket_id, _ in plan])).with_for_update()
+        )
+    }
     by_user = {row.user_id: row for row in rows}
     for position, (ticket_id, user_id) in enumerate(plan):
         ticket = tickets[ticket_id]
         if ticket.status != UNASSIGNED:  # cannot happen under the lock; never give a ticket twice
             log.error("ticket %s changed under the group lock (status %s); skipped", ticket_id, ticket.status)
             continue
-        give_ticket(session, ticket, by_user[user_id], "assigned",
-                    at=at + datetime.timedelta(microseconds=position))
+        give_ticket(session, ticket, by_user[user_id], "assigned", at=at + datetime.timedelta(microseconds=position))
     session.commit()
     if plan:
         log.info("group %s: assigned %s", group_id, ", ".join("#{}→{}".format(t, u) for t, u in plan))

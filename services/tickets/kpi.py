@@ -11,6 +11,7 @@ Admins see every employee (members of a support group, or anyone with figures); 
 manager sees themself and the active members of the departments they manage (asked of the
 directory); anyone else sees themself.
 """
+
 from sqlalchemy import distinct, extract, func, or_, select, true
 
 from services.core.actor import require_actor
@@ -42,49 +43,76 @@ def employee_kpi(session, directory, actor, query):
     if not actor.is_admin:
         allowed = _allowed_employees(directory, actor)
         if wanted and set(wanted) - allowed:
-            raise exceptions.NotAdmin("You may see the KPI of yourself and of the departments you manage.",
-                                      code="KPI_NOT_ALLOWED")
+            raise exceptions.NotAdmin(
+                "You may see the KPI of yourself and of the departments you manage.", code="KPI_NOT_ALLOWED"
+            )
         wanted = sorted(wanted or allowed)
 
     def only_wanted(column):
         return column.in_(wanted) if wanted else true()
 
-    received = dict(session.execute(
-        select(TicketHistory.to_assignee_id, func.count(distinct(TicketHistory.ticket_id)))
-        .where(TicketHistory.action.in_(RECEIVING_ACTIONS), TicketHistory.at >= start, TicketHistory.at < end,
-               TicketHistory.to_assignee_id.is_not(None), only_wanted(TicketHistory.to_assignee_id))
-        .group_by(TicketHistory.to_assignee_id)
-    ).all())
+    received = dict(
+        session.execute(
+            select(TicketHistory.to_assignee_id, func.count(distinct(TicketHistory.ticket_id)))
+            .where(
+                TicketHistory.action.in_(RECEIVING_ACTIONS),
+                TicketHistory.at >= start,
+                TicketHistory.at < end,
+                TicketHistory.to_assignee_id.is_not(None),
+                only_wanted(TicketHistory.to_assignee_id),
+            )
+            .group_by(TicketHistory.to_assignee_id)
+        ).all()
+    )
     on_time = or_(Ticket.deadline.is_(None), Ticket.completed_at <= Ticket.deadline)
     hours = extract("epoch", Ticket.completed_at - Ticket.assigned_at) / 3600.0
     completed = {
-        row.user_id: row for row in session.execute(
-            select(Ticket.assignee_id.label("user_id"), func.count().label("completed"),
-                   func.count().filter(on_time).label("on_time"), func.avg(hours).label("avg_hours"))
-            .where(Ticket.status == DONE, Ticket.completed_at >= start, Ticket.completed_at < end,
-                   only_wanted(Ticket.assignee_id))
+        row.user_id: row
+        for row in session.execute(
+            select(
+                Ticket.assignee_id.label("user_id"),
+                func.count().label("completed"),
+                func.count().filter(on_time).label("on_time"),
+                func.avg(hours).label("avg_hours"),
+            )
+            .where(
+                Ticket.status == DONE,
+                Ticket.completed_at >= start,
+                Ticket.completed_at < end,
+                only_wanted(Ticket.assignee_id),
+            )
             .group_by(Ticket.assignee_id)
         )
     }
-    open_now = dict(session.execute(
-        select(Ticket.assignee_id, func.count())
-        .where(Ticket.status.in_(OPEN_STATUSES), only_wanted(Ticket.assignee_id))
-        .group_by(Ticket.assignee_id)
-    ).all())
+    open_now = dict(
+        session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(Ticket.status.in_(OPEN_STATUSES), only_wanted(Ticket.assignee_id))
+            .group_by(Ticket.assignee_id)
+        ).all()
+    )
     if wanted:
         user_ids = set(wanted)
     else:
-        user_ids = set(received) | set(completed) | set(open_now) | set(
-            session.scalars(select(GroupMember.user_id).distinct()).all())
+        user_ids = (
+            set(received)
+            | set(completed)
+            | set(open_now)
+            | set(session.scalars(select(GroupMember.user_id).distinct()).all())
+        )
     items = []
     for user_id in sorted(user_ids):
         done = completed.get(user_id)
-        items.append({
-            "user_id": user_id,
-            "received": received.get(user_id, 0),
-            "completed": done.completed if done else 0,
-            "completed_on_time": done.on_time if done else 0,
-            "open": open_now.get(user_id, 0),
-            "avg_hours_to_complete": round(float(done.avg_hours), 2) if done and done.avg_hours is not None else None,
-        })
+        items.append(
+            {
+                "user_id": user_id,
+                "received": received.get(user_id, 0),
+                "completed": done.completed if done else 0,
+                "completed_on_time": done.on_time if done else 0,
+                "open": open_now.get(user_id, 0),
+                "avg_hours_to_complete": round(float(done.avg_hours), 2)
+                if done and done.avg_hours is not None
+                else None,
+            }
+        )
     return kpi_schema.dump({"start": start.isoformat(), "end": end.isoformat(), "items": items})

@@ -1,15 +1,21 @@
 """Tables of the tickets service: ticket types, support groups and members, tickets, history."""
+
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text,
-                        func, text)
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.core.db import make_metadata
 
 UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD, DONE, CANCELLED = (
-    "unassigned", "assigned", "in_progress", "on_hold", "done", "cancelled")
+    "unassigned",
+    "assigned",
+    "in_progress",
+    "on_hold",
+    "done",
+    "cancelled",
+)
 STATUSES = (UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD, DONE, CANCELLED)
 # what counts against a member's capacity (SPEC §3)
 OPEN_STATUSES = (ASSIGNED, IN_PROGRESS)
@@ -26,13 +32,19 @@ class SupportGroup(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
     members: Mapped[list["GroupMember"]] = relationship(
-        back_populates="group", lazy="selectin", cascade="all, delete-orphan",
-        order_by="(GroupMember.priority.desc(), GroupMember.user_id)")
+        back_populates="group",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        order_by="(GroupMember.priority.desc(), GroupMember.user_id)",
+    )
     ticket_types: Mapped[list["TicketType"]] = relationship(
-        back_populates="group", lazy="selectin", order_by="TicketType.id")
+        back_populates="group", lazy="selectin", order_by="TicketType.id"
+    )
 
     @property
     def ticket_type_ids(self):
@@ -53,9 +65,7 @@ class TicketType(Base):
 
 class GroupMember(Base):
     __tablename__ = "group_members"
-    __table_args__ = (
-        CheckConstraint("capacity >= 1", name="capacity_positive"),
-    )
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),)
 
     group_id: Mapped[int] = mapped_column(ForeignKey("support_groups.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
@@ -72,12 +82,15 @@ class GroupMember(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        CheckConstraint("status IN ('unassigned', 'assigned', 'in_progress', 'on_hold', 'done', 'cancelled')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('unassigned', 'assigned', 'in_progress', 'on_hold', 'done', 'cancelled')", name="status_known"
+        ),
         # a waiting ticket has nobody; a held ticket has somebody (a cancelled one may have either)
-        CheckConstraint("(status = 'unassigned' AND assignee_id IS NULL) OR status = 'cancelled' "
-                        "OR (status IN ('assigned', 'in_progress', 'on_hold', 'done') AND assignee_id IS NOT NULL)",
-                        name="assignee_matches_status"),
+        CheckConstraint(
+            "(status = 'unassigned' AND assignee_id IS NULL) OR status = 'cancelled' "
+            "OR (status IN ('assigned', 'in_progress', 'on_hold', 'done') AND assignee_id IS NOT NULL)",
+            name="assignee_matches_status",
+        ),
         Index("ix_tickets_group_id_status", "group_id", "status"),
         Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
     )
@@ -98,16 +111,16 @@ class Ticket(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
 
 
 class TicketHistory(Base):
     """Every change of a ticket: who, when, status and assignee before and after."""
 
     __tablename__ = "ticket_history"
-    __table_args__ = (
-        Index("ix_ticket_history_to_assignee_id_at", "to_assignee_id", "at"),
-    )
+    __table_args__ = (Index("ix_ticket_history_to_assignee_id_at", "to_assignee_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

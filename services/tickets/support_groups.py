@@ -1,11 +1,13 @@
 """Use cases of ticket types and support groups (admins manage them)."""
+
 import logging
 
 from sqlalchemy import func, select
 
 from services.core.actor import require_actor
-from services.core.contracts.tickets import Availability, SupportGroup as SupportGroupSchema
-from services.core.contracts.tickets import SupportGroupQuery, TicketType as TicketTypeSchema, TicketTypeQuery
+from services.core.contracts.tickets import Availability, SupportGroupQuery, TicketTypeQuery
+from services.core.contracts.tickets import SupportGroup as SupportGroupSchema
+from services.core.contracts.tickets import TicketType as TicketTypeSchema
 from services.core.db import flush_unique
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
@@ -26,8 +28,8 @@ def require_admin(actor):
         raise exceptions.NotAdmin()
 
 
-
 # -- ticket types -------------------------------------------------------------
+
 
 def list_ticket_types(session, actor, query):
     require_actor(actor)
@@ -49,6 +51,7 @@ def create_ticket_type(session, actor, data):
 
 
 # -- support groups -------------------------------------------------------------
+
 
 def dump_group(session, group):
     data = group_schema.dump(group)
@@ -91,22 +94,30 @@ def _check_users(directory, members):
     active = {user["id"] for user in found["users"] if user["active"]}
     refused = [user_id for user_id in user_ids if user_id not in active]
     if refused:
-        raise exceptions.InvalidMembers(fields={"members": [
-            "No such active user: {}.".format(", ".join(str(user_id) for user_id in refused))]})
+        raise exceptions.InvalidMembers(
+            fields={"members": ["No such active user: {}.".format(", ".join(str(user_id) for user_id in refused))]}
+        )
 
 
 def _ticket_types(session, type_ids, group_id=None):
     type_ids = sorted(set(type_ids))
-    types = session.scalars(select(TicketType).where(TicketType.id.in_(type_ids)).with_for_update()).all() \
-        if type_ids else []
+    types = (
+        session.scalars(select(TicketType).where(TicketType.id.in_(type_ids)).with_for_update()).all()
+        if type_ids
+        else []
+    )
     missing = set(type_ids) - {t.id for t in types}
     if missing:
-        raise exceptions.TicketTypeNotFound(fields={"ticket_type_ids": [
-            "No such ticket type: {}.".format(", ".join(str(i) for i in sorted(missing)))]})
+        raise exceptions.TicketTypeNotFound(
+            fields={"ticket_type_ids": ["No such ticket type: {}.".format(", ".join(str(i) for i in sorted(missing)))]}
+        )
     taken = [t.id for t in types if t.group_id is not None and t.group_id != group_id]
     if taken:
-        raise exceptions.TicketTypeOwned(fields={"ticket_type_ids": [
-            "Already in another support group: {}.".format(", ".join(str(i) for i in taken))]})
+        raise exceptions.TicketTypeOwned(
+            fields={
+                "ticket_type_ids": ["Already in another support group: {}.".format(", ".join(str(i) for i in taken))]
+            }
+        )
     return list(types)
 
 
@@ -124,8 +135,15 @@ def create_group(session, directory, actor, data):
     for ticket_type in _ticket_types(session, data["ticket_type_ids"], group.id):
         ticket_type.group_id = group.id
     for member in data["members"]:
-        session.add(GroupMember(group_id=group.id, user_id=member["user_id"], priority=member["priority"],
-                                capacity=member["capacity"], available=True))
+        session.add(
+            GroupMember(
+                group_id=group.id,
+                user_id=member["user_id"],
+                priority=member["priority"],
+                capacity=member["capacity"],
+                available=True,
+            )
+        )
     session.flush()
     _group_changed(session, actor, group, bool(data["members"]))
     session.commit()
@@ -185,8 +203,9 @@ def set_availability(session, actor, group_id, user_id, data):
     require_actor(actor)
     data = load(Availability(), data)
     if not actor.is_admin and actor.id != user_id:
-        raise exceptions.NotGroupMember("Only the member themself or an admin can change their availability.",
-                                        code="NOT_THE_MEMBER")
+        raise exceptions.NotGroupMember(
+            "Only the member themself or an admin can change their availability.", code="NOT_THE_MEMBER"
+        )
     lock_group(session, group_id)
     _group(session, group_id)
     member = session.get(GroupMember, (group_id, user_id))
@@ -195,8 +214,12 @@ def set_availability(session, actor, group_id, user_id, data):
     changed = member.available != data["available"]
     member.available = data["available"]
     if changed:
-        record_event(session, "member_availability_changed",
-                     {"group_id": group_id, "user_id": user_id, "available": member.available}, actor)
+        record_event(
+            session,
+            "member_availability_changed",
+            {"group_id": group_id, "user_id": user_id, "available": member.available},
+            actor,
+        )
     session.commit()
     log.info("member %s of group %s is now %s", user_id, group_id, "available" if member.available else "away")
     return {"group_id": group_id, "user_id": user_id, "available": member.available}

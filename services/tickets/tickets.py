@@ -3,20 +3,42 @@
 Who may see a ticket: admins, its creator, its assignee, and members of its
 support group; everyone else gets 404.
 """
+
 import logging
 
 from sqlalchemy import or_, select, true
 
 from services.core.actor import require_actor
-from services.core.contracts.tickets import CustomerSnapshot, Ticket as TicketSchema, TicketQuery, Transfer
+from services.core.contracts.tickets import CustomerSnapshot, TicketQuery, Transfer
+from services.core.contracts.tickets import Ticket as TicketSchema
 from services.core.errors import InvalidInput
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.tickets import exceptions
-from services.tickets.assignment import (dump_history, dump_ticket, give_ticket, lock_group, member_of, now,
-                                         open_tickets, record_change, ticket_event)
-from services.tickets.models import (ASSIGNED, CANCELLED, DONE, FINISHED_STATUSES, IN_PROGRESS, ON_HOLD,
-                                     UNASSIGNED, GroupMember, Ticket, TicketHistory, TicketType)
+from services.tickets.assignment import (
+    dump_history,
+    dump_ticket,
+    give_ticket,
+    lock_group,
+    member_of,
+    now,
+    open_tickets,
+    record_change,
+    ticket_event,
+)
+from services.tickets.models import (
+    ASSIGNED,
+    CANCELLED,
+    DONE,
+    FINISHED_STATUSES,
+    IN_PROGRESS,
+    ON_HOLD,
+    UNASSIGNED,
+    GroupMember,
+    Ticket,
+    TicketHistory,
+    TicketType,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +92,13 @@ def _snapshot(data, customer):
     """The customer of a new/edited ticket: only with the customers service's snapshot."""
     if customer is None:
         if data.get("customer_id") is not None:
-            raise exceptions.CustomerNotChecked(fields={"customer_id": [
-                "Open the ticket through the customers service, which checks that you can see this customer."]})
+            raise exceptions.CustomerNotChecked(
+                fields={
+                    "customer_id": [
+                        "Open the ticket through the customers service, which checks that you can see this customer."
+                    ]
+                }
+            )
         return None
     customer = load(snapshot_schema, customer)
     if data.get("customer_id") not in (None, customer["id"]):
@@ -92,6 +119,7 @@ def _event(session, actor, event_type, ticket, **extra):
 
 # -- reading ----------------------------------------------------------------
 
+
 def list_tickets(session, actor, query):
     require_actor(actor)
     query = load(TicketQuery(), query)
@@ -111,11 +139,13 @@ def ticket_history(session, actor, ticket_id):
     require_actor(actor)
     _ticket(session, actor, ticket_id)
     entries = session.scalars(
-        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)).all()
+        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)
+    ).all()
     return {"items": [dump_history(entry) for entry in entries]}
 
 
 # -- opening and editing ----------------------------------------------------
+
 
 def create_ticket(session, actor, data, customer=None):
     """Open a ticket; it waits ``unassigned`` until the dispatcher gives it to a free member.
@@ -128,10 +158,17 @@ def create_ticket(session, actor, data, customer=None):
     snapshot = _snapshot(data, customer)
     at = now()
     ticket = Ticket(
-        title=_title(data["title"]), content=data["content"], type_id=data["type_id"],
-        group_id=_group_of_type(session, data["type_id"]), deadline=data["deadline"],
-        customer_id=snapshot["id"] if snapshot else None, customer=snapshot,
-        creator_id=actor.id, status=UNASSIGNED, created_at=at, updated_at=at,
+        title=_title(data["title"]),
+        content=data["content"],
+        type_id=data["type_id"],
+        group_id=_group_of_type(session, data["type_id"]),
+        deadline=data["deadline"],
+        customer_id=snapshot["id"] if snapshot else None,
+        customer=snapshot,
+        creator_id=actor.id,
+        status=UNASSIGNED,
+        created_at=at,
+        updated_at=at,
     )
     session.add(ticket)
     session.flush()
@@ -180,6 +217,7 @@ def update_ticket(session, actor, ticket_id, data, customer=None):
 
 # -- working on a ticket ----------------------------------------------------
 
+
 def _require_holder(actor, ticket):
     if not actor.is_admin and ticket.assignee_id != actor.id:
         raise exceptions.NotTicketHolder()
@@ -188,7 +226,8 @@ def _require_holder(actor, ticket):
 def _require_status(ticket, allowed, action):
     if ticket.status not in allowed:
         raise exceptions.WrongTicketStatus(
-            "Cannot {} a ticket that is {} (allowed when: {}).".format(action, ticket.status, ", ".join(allowed)))
+            "Cannot {} a ticket that is {} (allowed when: {}).".format(action, ticket.status, ", ".join(allowed))
+        )
 
 
 def _has_room(session, ticket, member):

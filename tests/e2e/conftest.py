@@ -5,6 +5,7 @@ its own databases (``DATABASE_PREFIX``), its own vhost and a free port; tests ta
 HTTP to it through :class:`Client`.  Data persists for the whole session, so
 tests create what they need with unique names (``tests.conftest.unique``).
 """
+
 import os
 import secrets
 import signal
@@ -129,8 +130,13 @@ def system(infra, make_vhost, tmp_path_factory, fake_providers):
     )
     log_path = str(workdir / "system.log")
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base_url = "http://127.0.0.1:{}".format(port)
     try:
         wait_healthy(base_url, process, log_path)
@@ -173,8 +179,13 @@ def new_user(admin, anonymous):
 
     def make(roles=("staff",), department_id=None, **fields):
         password = "pw-" + unique()
-        body = {"username": unique("u"), "password": password, "full_name": fields.pop("full_name", "Test User"),
-                "roles": list(roles), "department_id": department_id}
+        body = {
+            "username": unique("u"),
+            "password": password,
+            "full_name": fields.pop("full_name", "Test User"),
+            "roles": list(roles),
+            "department_id": department_id,
+        }
         body.update(fields)
         response = admin.post("/api/v1/users", body)
         assert response.status_code == 201, response.text
@@ -191,7 +202,9 @@ def new_department(admin):
     """``new_department(manager_ids=[])`` -> the created department dict."""
 
     def make(manager_ids=(), name=None):
-        response = admin.post("/api/v1/departments", {"name": name or unique("Dept "), "manager_ids": list(manager_ids)})
+        response = admin.post(
+            "/api/v1/departments", {"name": name or unique("Dept "), "manager_ids": list(manager_ids)}
+        )
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -1,4 +1,5 @@
 """End to end through HTTP: login, tokens, directory administration, errors, health, OpenAPI."""
+
 import datetime
 
 import jwt
@@ -35,8 +36,9 @@ def test_too_many_failed_sign_ins_lock_the_username(anonymous, new_user):
     response = anonymous.post("/api/v1/auth/login", {"username": username.upper(), "password": victim.password})
     assert response.status_code == 429 and response.json()["error"]["code"] == "TOO_MANY_SIGN_IN_FAILURES"
     assert 0 < int(response.headers["Retry-After"]) <= 900
-    vietnamese = anonymous.post("/api/v1/auth/login", {"username": username, "password": victim.password},
-                                headers={"Accept-Language": "vi"})
+    vietnamese = anonymous.post(
+        "/api/v1/auth/login", {"username": username, "password": victim.password}, headers={"Accept-Language": "vi"}
+    )
     assert vietnamese.status_code == 429 and "Đăng nhập sai quá nhiều lần" in vietnamese.json()["error"]["message"]
     anonymous.login(bystander.user["username"], bystander.password)  # asserts a 200
     assert victim.get("/api/v1/me").status_code == 200  # a token already given stays valid
@@ -48,14 +50,13 @@ def _forged(system, claims, key=None, algorithm="HS256"):
 
 def test_bad_tokens_are_401(system, admin, anonymous):
     me = "/api/v1/me"
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     user_id = str(admin.user["id"])
     expired = _forged(system, {"sub": user_id, "exp": now - datetime.timedelta(minutes=1)})
     wrong_key = _forged(system, {"sub": user_id, "exp": now + datetime.timedelta(hours=1)}, key="guess")
     alg_none = _forged(system, {"sub": user_id, "exp": now + datetime.timedelta(hours=1)}, key="", algorithm="none")
     header, payload, signature = admin.token.split(".")
-    tampered = ".".join([header, jwt.utils.base64url_encode(
-        b'{"sub":"999","exp":9999999999}').decode(), signature])
+    tampered = ".".join([header, jwt.utils.base64url_encode(b'{"sub":"999","exp":9999999999}').decode(), signature])
     assert anonymous.get(me).status_code == 401
     for token in (expired, wrong_key, alg_none, tampered, "garbage"):
         response = anonymous.get(me, headers={"Authorization": "Bearer " + token})
@@ -77,10 +78,17 @@ def test_admin_creates_department_and_user_who_sees_itself(admin, anonymous):
     department = admin.post("/api/v1/departments", {"name": unique("Sales ")})
     assert department.status_code == 201
     username = unique("lan")
-    created = admin.post("/api/v1/users", {
-        "username": username, "password": "correct horse", "full_name": "Nguyễn Thị Lan",
-        "email": "lan@example.com", "phone": "+84901234567", "department_id": department.json()["id"],
-    })
+    created = admin.post(
+        "/api/v1/users",
+        {
+            "username": username,
+            "password": "correct horse",
+            "full_name": "Nguyễn Thị Lan",
+            "email": "lan@example.com",
+            "phone": "+84901234567",
+            "department_id": department.json()["id"],
+        },
+    )
     assert created.status_code == 201, created.text
     assert "password" not in created.json() and created.json()["roles"] == ["staff"]
     lan = anonymous.login(username, "correct horse")
@@ -108,8 +116,9 @@ def test_deactivated_user_cannot_log_in_or_use_their_token(admin, new_user, anon
 
 
 def test_malformed_json_and_unknown_fields_are_400(admin):
-    response = admin.request("POST", "/api/v1/departments", data="{not json",
-                             headers={"Content-Type": "application/json"})
+    response = admin.request(
+        "POST", "/api/v1/departments", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json() == {"error": {"code": "MALFORMED_JSON", "message": "The request body is not valid JSON."}}
 
@@ -118,8 +127,9 @@ def test_malformed_json_and_unknown_fields_are_400(admin):
     error = response.json()["error"]
     assert error["code"] == "VALIDATION_ERROR" and error["fields"] == {"is_root": ["Unknown field."]}
 
-    response = admin.post("/api/v1/users", {"username": "x", "password": "short", "roles": ["king"]},
-                          headers={"Accept-Language": "vi"})
+    response = admin.post(
+        "/api/v1/users", {"username": "x", "password": "short", "roles": ["king"]}, headers={"Accept-Language": "vi"}
+    )
     error = response.json()["error"]
     assert response.status_code == 400 and error["message"] == "Dữ liệu không hợp lệ."
     assert set(error["fields"]) == {"username", "password", "roles.0"}

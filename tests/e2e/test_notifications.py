@@ -1,5 +1,6 @@
 """Notifications end to end: bulk SMS/email from the customer list through the real twilio client
 and smtplib to local servers, signed status callbacks through the gateway, ticket notices."""
+
 import random
 
 import pytest
@@ -14,7 +15,7 @@ WEBHOOK = "/api/v1/webhooks/twilio/status"
 
 
 def phone():
-    return "09{:08d}".format(random.randrange(10 ** 8))
+    return "09{:08d}".format(random.randrange(10**8))
 
 
 def e164(local):
@@ -52,15 +53,21 @@ def settled(client, batch_id, count, final=("delivered", "failed", "skipped")):
     def check():
         items = batch_messages(client, batch_id)
         return items if len(items) == count and all(m["status"] in final for m in items) else None
+
     return check
 
 
 def test_bulk_sms_reaches_only_visible_customers_and_reports_delivery(seller, admin, brandname, fake_providers):
     mine = [customer(seller, name="An {}".format(i)) for i in range(3)]
     hidden = customer(admin, name="Hidden")
-    response = seller.post("/api/v1/customers/bulk/sms", {
-        "customer_ids": [c["id"] for c in mine] + [hidden["id"]], "brandname": brandname,
-        "content": "Chào {name}, mã khách hàng {code}."})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms",
+        {
+            "customer_ids": [c["id"] for c in mine] + [hidden["id"]],
+            "brandname": brandname,
+            "content": "Chào {name}, mã khách hàng {code}.",
+        },
+    )
     assert response.status_code == 202, response.text
     answer = response.json()
     assert answer["recipients"] == 3 and answer["segments"] == 3  # Vietnamese: UCS-2, one segment each
@@ -79,16 +86,20 @@ def test_bulk_sms_and_email_to_every_visible_customer_matching_a_filter(seller, 
     tag = unique("Hội viên ")
     mine = [customer(seller, name="{} {}".format(tag, i), email="{}@example.com".format(unique("m"))) for i in range(3)]
     hidden = customer(admin, name=tag + " hidden", email="hidden@example.com")
-    response = seller.post("/api/v1/customers/bulk/sms", {"filter": {"q": tag}, "brandname": brandname,
-                                                          "content": "Chào {name}"})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms", {"filter": {"q": tag}, "brandname": brandname, "content": "Chào {name}"}
+    )
     assert response.status_code == 202, response.text
     items = wait_for(settled(seller, response.json()["batch_id"], 3), what="the filtered batch")
     assert sorted(m["to"] for m in items) == sorted(e164(c["phone"]) for c in mine)  # not the hidden one
-    emailed = seller.post("/api/v1/customers/bulk/email", {"filter": {"q": tag}, "subject": "Tin {name}",
-                                                           "body": "Chào {name}"})
+    emailed = seller.post(
+        "/api/v1/customers/bulk/email", {"filter": {"q": tag}, "subject": "Tin {name}", "body": "Chào {name}"}
+    )
     assert emailed.status_code == 202 and emailed.json()["recipients"] == 3, emailed.text
-    both = seller.post("/api/v1/customers/bulk/sms", {"filter": {"q": tag}, "customer_ids": [hidden["id"]],
-                                                      "brandname": brandname, "content": "x"})
+    both = seller.post(
+        "/api/v1/customers/bulk/sms",
+        {"filter": {"q": tag}, "customer_ids": [hidden["id"]], "brandname": brandname, "content": "x"},
+    )
     assert both.status_code == 400, both.text
 
 
@@ -96,11 +107,19 @@ def test_bulk_sms_to_contacts(seller, brandname, fake_providers):
     company = customer(seller, kind="company", name="Công ty ABC")
     numbers = [phone(), phone()]
     for i, number in enumerate(numbers):
-        response = seller.post("/api/v1/customers/{}/contacts".format(company["id"]),
-                               {"name": "Liên hệ {}".format(i), "phone": number})
+        response = seller.post(
+            "/api/v1/customers/{}/contacts".format(company["id"]), {"name": "Liên hệ {}".format(i), "phone": number}
+        )
         assert response.status_code == 201, response.text
-    response = seller.post("/api/v1/customers/bulk/sms", {"customer_ids": [company["id"]], "brandname": brandname,
-                                                          "content": "Dear {name} of {customer_name}", "to": "contacts"})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms",
+        {
+            "customer_ids": [company["id"]],
+            "brandname": brandname,
+            "content": "Dear {name} of {customer_name}",
+            "to": "contacts",
+        },
+    )
     assert response.status_code == 202, response.text
     assert response.json()["recipients"] == 2 and response.json()["segments"] == 2
     items = wait_for(settled(seller, response.json()["batch_id"], 2), what="the contacts' messages")
@@ -113,13 +132,16 @@ def test_opted_out_phone_is_skipped(seller, brandname, fake_providers):
     kept, opted = customer(seller), customer(seller)
     response = seller.post("/api/v1/opt-outs", {"channel": "sms", "address": opted["phone"]})
     assert response.status_code == 201, response.text
-    response = seller.post("/api/v1/customers/bulk/sms", {"customer_ids": [kept["id"], opted["id"]],
-                                                          "brandname": brandname, "content": "Hello {name}"})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms",
+        {"customer_ids": [kept["id"], opted["id"]], "brandname": brandname, "content": "Hello {name}"},
+    )
     assert response.status_code == 202, response.text
     assert (response.json()["recipients"], response.json()["skipped"]) == (1, 1)
     items = wait_for(settled(seller, response.json()["batch_id"], 2), what="the batch")
     assert sorted((m["to"], m["status"]) for m in items) == sorted(
-        [(e164(kept["phone"]), "delivered"), (e164(opted["phone"]), "skipped")])
+        [(e164(kept["phone"]), "delivered"), (e164(opted["phone"]), "skipped")]
+    )
     assert e164(opted["phone"]) not in [m["to"] for m in fake_providers.sms()]
 
 
@@ -127,8 +149,10 @@ def test_advertising_outside_hours_is_refused(admin, seller):
     name = "KM" + unique("")[:6]
     assert admin.post("/api/v1/brandnames", {"name": name, "kind": "advertising"}).status_code == 201
     assert seller.post("/api/v1/brandnames", {"name": name + "x", "kind": "care"}).status_code == 403
-    response = seller.post("/api/v1/customers/bulk/sms", {"customer_ids": [customer(seller)["id"]],
-                                                          "brandname": name, "content": "Giảm giá 50%"})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms",
+        {"customer_ids": [customer(seller)["id"]], "brandname": name, "content": "Giảm giá 50%"},
+    )
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "OUTSIDE_ADVERTISING_HOURS" and error["fields"]["next_allowed_at"]
@@ -137,9 +161,15 @@ def test_advertising_outside_hours_is_refused(admin, seller):
 def test_bulk_email_keeps_vietnamese(seller, fake_providers):
     address = unique("mail") + "@example.com"
     target = customer(seller, name="Nguyễn Văn Bình", email=address)
-    response = seller.post("/api/v1/customers/bulk/email", {
-        "customer_ids": [target["id"]], "subject": "Thư cảm ơn {name}", "body": "Kính gửi {name},\nCảm ơn quý khách.",
-        "html": "<p>Kính gửi <b>{name}</b></p>"})
+    response = seller.post(
+        "/api/v1/customers/bulk/email",
+        {
+            "customer_ids": [target["id"]],
+            "subject": "Thư cảm ơn {name}",
+            "body": "Kính gửi {name},\nCảm ơn quý khách.",
+            "html": "<p>Kính gửi <b>{name}</b></p>",
+        },
+    )
     assert response.status_code == 202, response.text
     assert response.json()["recipients"] == 1
     items = wait_for(settled(seller, response.json()["batch_id"], 1, final=("sent", "failed")), what="the email")
@@ -152,12 +182,17 @@ def test_bulk_email_keeps_vietnamese(seller, fake_providers):
 
 def test_status_callback_signatures(system, seller, admin, brandname, fake_providers):
     target = customer(seller)
-    response = seller.post("/api/v1/customers/bulk/sms", {"customer_ids": [target["id"]], "brandname": brandname,
-                                                          "content": "ping"})
+    response = seller.post(
+        "/api/v1/customers/bulk/sms", {"customer_ids": [target["id"]], "brandname": brandname, "content": "ping"}
+    )
     [message] = wait_for(settled(seller, response.json()["batch_id"], 1), what="the message")
     url = "{}{}?message_id={}".format(system.base_url, WEBHOOK, message["id"])
-    params = {"MessageSid": message["provider_id"], "MessageStatus": "failed", "ErrorCode": "30003",
-              "AccountSid": fake_providers.account_sid}
+    params = {
+        "MessageSid": message["provider_id"],
+        "MessageStatus": "failed",
+        "ErrorCode": "30003",
+        "AccountSid": fake_providers.account_sid,
+    }
     good = RequestValidator(fake_providers.auth_token).compute_signature(url, params)
     wrong = RequestValidator("not-the-token").compute_signature(url, params)
     assert requests.post(url, data=params, timeout=30).status_code == 403
@@ -176,11 +211,19 @@ def test_ticket_assignment_notifies_the_assignee(admin, new_user, fake_providers
     agent = new_user(phone=number, email=address, full_name="Lê Văn Cường")
     ticket_type = admin.post("/api/v1/ticket-types", {"name": unique("Sửa máy ")})
     assert ticket_type.status_code == 201, ticket_type.text
-    group = admin.post("/api/v1/support-groups", {"name": unique("Nhóm "), "ticket_type_ids": [ticket_type.json()["id"]],
-                                                  "members": [{"user_id": agent.user["id"], "priority": 1}]})
+    group = admin.post(
+        "/api/v1/support-groups",
+        {
+            "name": unique("Nhóm "),
+            "ticket_type_ids": [ticket_type.json()["id"]],
+            "members": [{"user_id": agent.user["id"], "priority": 1}],
+        },
+    )
     assert group.status_code == 201, group.text
-    ticket = admin.post("/api/v1/tickets", {"title": "Máy in hỏng", "type_id": ticket_type.json()["id"],
-                                            "deadline": "2026-12-01T03:00:00+00:00"})
+    ticket = admin.post(
+        "/api/v1/tickets",
+        {"title": "Máy in hỏng", "type_id": ticket_type.json()["id"], "deadline": "2026-12-01T03:00:00+00:00"},
+    )
     assert ticket.status_code == 201, ticket.text
 
     def notices():

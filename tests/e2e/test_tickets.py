@@ -1,5 +1,6 @@
 """Tickets through the gateway with every service running: dispatch by priority, waiting queue,
 away members, accept, transfer, edits refused once assigned, customer tickets, history and KPI."""
+
 import datetime
 import time
 
@@ -44,14 +45,32 @@ def desk(admin, new_user):
     high, middle, low = new_user(), new_user(), new_user()
     creator, outsider = new_user(), new_user()
     ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Printer ")}, 201)
-    group = post_ok(admin, "/api/v1/support-groups", {
-        "name": unique("Desk "), "ticket_type_ids": [ticket_type["id"]],
-        "members": [{"user_id": low.user["id"], "priority": 1}, {"user_id": high.user["id"], "priority": 3},
-                    {"user_id": middle.user["id"], "priority": 2}],
-    }, 201)
+    group = post_ok(
+        admin,
+        "/api/v1/support-groups",
+        {
+            "name": unique("Desk "),
+            "ticket_type_ids": [ticket_type["id"]],
+            "members": [
+                {"user_id": low.user["id"], "priority": 1},
+                {"user_id": high.user["id"], "priority": 3},
+                {"user_id": middle.user["id"], "priority": 2},
+            ],
+        },
+        201,
+    )
     idle_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Idle ")}, 201)
     post_ok(admin, "/api/v1/support-groups", {"name": unique("Nobody "), "ticket_type_ids": [idle_type["id"]]}, 201)
-    return dict(type=ticket_type, idle_type=idle_type, group=group, high=high, middle=middle, low=low, creator=creator, outsider=outsider)
+    return dict(
+        type=ticket_type,
+        idle_type=idle_type,
+        group=group,
+        high=high,
+        middle=middle,
+        low=low,
+        creator=creator,
+        outsider=outsider,
+    )
 
 
 def test_groups_are_managed_by_admins_and_list_members_by_priority(desk, admin):
@@ -84,11 +103,14 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
     # edits: refused once assigned, allowed to the creator while waiting, hidden from outsiders
     response = creator.patch("/api/v1/tickets/{}".format(first["id"]), {"title": "changed"})
     assert response.status_code == 409 and response.json()["error"]["code"] == "TICKET_NOT_EDITABLE"
-    response = creator.patch("/api/v1/tickets/{}".format(first["id"]), {"title": "changed"},
-                             headers={"Accept-Language": "vi"})
+    response = creator.patch(
+        "/api/v1/tickets/{}".format(first["id"]), {"title": "changed"}, headers={"Accept-Language": "vi"}
+    )
     assert response.json()["error"]["message"] == "Chỉ sửa được ticket khi ticket chưa được phân công."
-    deadline = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).isoformat()
-    response = creator.patch("/api/v1/tickets/{}".format(fourth["id"]), {"title": "ticket 4 (urgent)", "deadline": deadline})
+    deadline = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=2)).isoformat()
+    response = creator.patch(
+        "/api/v1/tickets/{}".format(fourth["id"]), {"title": "ticket 4 (urgent)", "deadline": deadline}
+    )
     assert response.status_code == 200 and response.json()["title"] == "ticket 4 (urgent)", response.text
     assert desk["outsider"].patch("/api/v1/tickets/{}".format(fourth["id"]), {"title": "x"}).status_code == 404
     assert high.patch("/api/v1/tickets/{}".format(fourth["id"]), {"title": "x"}).status_code == 403
@@ -104,11 +126,16 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
     wait_assigned(creator, fourth["id"], high.user["id"])
 
     # a member marked away gets nothing: priority 2 goes away and finishes; the next ticket goes to priority 1
-    response = middle.put("/api/v1/support-groups/{}/members/{}/availability".format(group_id, middle.user["id"]),
-                          {"available": False})
+    response = middle.put(
+        "/api/v1/support-groups/{}/members/{}/availability".format(group_id, middle.user["id"]), {"available": False}
+    )
     assert response.status_code == 200 and response.json()["available"] is False, response.text
-    assert low.put("/api/v1/support-groups/{}/members/{}/availability".format(group_id, middle.user["id"]),
-                   {"available": True}).status_code == 403
+    assert (
+        low.put(
+            "/api/v1/support-groups/{}/members/{}/availability".format(group_id, middle.user["id"]), {"available": True}
+        ).status_code
+        == 403
+    )
     post_ok(middle, "/api/v1/tickets/{}/complete".format(second["id"]))
     fifth = open_ticket("ticket 5")
     post_ok(low, "/api/v1/tickets/{}/complete".format(third["id"]))
@@ -128,8 +155,11 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
     response = middle.post("/api/v1/tickets/{}/transfer".format(sixth["id"]), body)
     assert response.status_code == 409 and response.json()["error"]["code"] == "MEMBER_AT_CAPACITY"
     assert low.post("/api/v1/tickets/{}/transfer".format(sixth["id"]), body).status_code == 403
-    members = [{"user_id": high.user["id"], "priority": 3}, {"user_id": middle.user["id"], "priority": 2},
-               {"user_id": low.user["id"], "priority": 1, "capacity": 2}]
+    members = [
+        {"user_id": high.user["id"], "priority": 3},
+        {"user_id": middle.user["id"], "priority": 2},
+        {"user_id": low.user["id"], "priority": 1, "capacity": 2},
+    ]
     response = admin.patch("/api/v1/support-groups/{}".format(group_id), {"members": members})
     assert response.status_code == 200, response.text
     group = response.json()
@@ -139,7 +169,10 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
 
     history = creator.get("/api/v1/tickets/{}/history".format(sixth["id"])).json()["items"]
     assert [(h["action"], h["to_assignee_id"]) for h in history] == [
-        ("created", None), ("accepted", middle.user["id"]), ("transferred", low.user["id"])]
+        ("created", None),
+        ("accepted", middle.user["id"]),
+        ("transferred", low.user["id"]),
+    ]
     assert history[2]["reason"] == "needs the printer expert" and history[2]["from_assignee_id"] == middle.user["id"]
     assert desk["outsider"].get("/api/v1/tickets/{}/history".format(sixth["id"])).status_code == 404
 
@@ -149,17 +182,27 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
     assert desk["outsider"].get("/api/v1/tickets", params={"group_id": group_id}).json()["total"] == 0
 
     # KPI for today: received, completed (on time: no deadline), open
-    today = datetime.datetime.now(datetime.timezone.utc).date()
+    today = datetime.datetime.now(datetime.UTC).date()
     period = {"from": str(today - datetime.timedelta(days=1)), "to": str(today + datetime.timedelta(days=1))}
     report = admin.get("/api/v1/tickets/kpi", params=period)
     assert report.status_code == 200, report.text
     rows = {row["user_id"]: row for row in report.json()["items"]}
-    assert {k: rows[high.user["id"]][k] for k in ("received", "completed", "completed_on_time", "open")} == \
-        {"received": 2, "completed": 1, "completed_on_time": 1, "open": 1}
-    assert {k: rows[middle.user["id"]][k] for k in ("received", "completed", "open")} == \
-        {"received": 2, "completed": 1, "open": 0}
-    assert {k: rows[low.user["id"]][k] for k in ("received", "completed", "open")} == \
-        {"received": 3, "completed": 1, "open": 2}
+    assert {k: rows[high.user["id"]][k] for k in ("received", "completed", "completed_on_time", "open")} == {
+        "received": 2,
+        "completed": 1,
+        "completed_on_time": 1,
+        "open": 1,
+    }
+    assert {k: rows[middle.user["id"]][k] for k in ("received", "completed", "open")} == {
+        "received": 2,
+        "completed": 1,
+        "open": 0,
+    }
+    assert {k: rows[low.user["id"]][k] for k in ("received", "completed", "open")} == {
+        "received": 3,
+        "completed": 1,
+        "open": 2,
+    }
     assert 0 <= rows[high.user["id"]]["avg_hours_to_complete"] < 1
     own = low.get("/api/v1/tickets/kpi", params=period).json()["items"]
     assert [row["user_id"] for row in own] == [low.user["id"]]
@@ -168,7 +211,9 @@ def test_dispatch_queue_away_accept_transfer_history_and_kpi(desk, admin, new_us
     # a department manager sees the KPI of the department's members
     manager = new_user()
     department = new_department(manager_ids=[manager.user["id"]])
-    assert admin.patch("/api/v1/users/{}".format(low.user["id"]), {"department_id": department["id"]}).status_code == 200
+    assert (
+        admin.patch("/api/v1/users/{}".format(low.user["id"]), {"department_id": department["id"]}).status_code == 200
+    )
     managed = manager.get("/api/v1/tickets/kpi", params=period)
     assert managed.status_code == 200, managed.text
     assert {row["user_id"]: row for row in managed.json()["items"]}[low.user["id"]] == rows[low.user["id"]]
@@ -187,8 +232,10 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
     assert ticket["customer"]["code"] == customer["code"] and ticket["customer"]["name"] == customer["name"]
     from_screen = post_ok(owner, "/api/v1/tickets", dict(body, customer_id=customer["id"]), 201)
     assert from_screen["customer"]["id"] == customer["id"]
-    for response in (stranger.post("/api/v1/customers/{}/tickets".format(customer["id"]), body),
-                     stranger.post("/api/v1/tickets", dict(body, customer_id=customer["id"]))):
+    for response in (
+        stranger.post("/api/v1/customers/{}/tickets".format(customer["id"]), body),
+        stranger.post("/api/v1/tickets", dict(body, customer_id=customer["id"])),
+    ):
         assert response.status_code == 404, response.text
     # the stranger's own waiting ticket cannot be moved onto that customer either
     mine = post_ok(stranger, "/api/v1/tickets", body, 201)
@@ -210,11 +257,23 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
     """SPEC §1: a customer is never shown to whom cannot see it, tickets' snapshots included."""
     owner, agent = new_user(), new_user()
     ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Billing ")}, 201)
-    post_ok(admin, "/api/v1/support-groups", {"name": unique("Billing desk "), "ticket_type_ids": [ticket_type["id"]],
-                                              "members": [{"user_id": agent.user["id"], "priority": 1}]}, 201)
+    post_ok(
+        admin,
+        "/api/v1/support-groups",
+        {
+            "name": unique("Billing desk "),
+            "ticket_type_ids": [ticket_type["id"]],
+            "members": [{"user_id": agent.user["id"], "priority": 1}],
+        },
+        201,
+    )
     customer = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique()}, 201)
-    ticket = post_ok(owner, "/api/v1/customers/{}/tickets".format(customer["id"]),
-                     {"title": "Hóa đơn sai", "type_id": ticket_type["id"]}, 201)
+    ticket = post_ok(
+        owner,
+        "/api/v1/customers/{}/tickets".format(customer["id"]),
+        {"title": "Hóa đơn sai", "type_id": ticket_type["id"]},
+        201,
+    )
     assert (ticket["customer"]["id"], ticket["customer_hidden"]) == (customer["id"], False)
     seen = wait_assigned(agent, ticket["id"], agent.user["id"])
     assert (seen["customer_id"], seen["customer"], seen["customer_hidden"]) == (None, None, True)
@@ -226,8 +285,10 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
     assert (by_customer["items"], by_customer["total"]) == ([], 0)  # not even that this customer has tickets
     assert ticket_of(admin, ticket["id"])["customer"]["id"] == customer["id"]
     assert ticket_of(owner, ticket["id"])["customer"]["id"] == customer["id"]
-    shared = owner.post("/api/v1/customers/bulk/share", {"customer_ids": [customer["id"]], "mode": "add",
-                                                          "user_ids": [agent.user["id"]]})
+    shared = owner.post(
+        "/api/v1/customers/bulk/share",
+        {"customer_ids": [customer["id"]], "mode": "add", "user_ids": [agent.user["id"]]},
+    )
     assert shared.status_code == 200, shared.text
     seen = ticket_of(agent, ticket["id"])
     assert (seen["customer"]["code"], seen["customer_hidden"]) == (customer["code"], False)
@@ -237,21 +298,34 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
 def test_a_member_who_leaves_the_group_hands_back_their_tickets(admin, new_user):
     leaving, staying, creator = new_user(), new_user(), new_user()
     ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Network ")}, 201)
-    group = post_ok(admin, "/api/v1/support-groups", {"name": unique("Network desk "), "ticket_type_ids": [ticket_type["id"]],
-                                                      "members": [{"user_id": leaving.user["id"], "priority": 2},
-                                                                  {"user_id": staying.user["id"], "priority": 1}]}, 201)
+    group = post_ok(
+        admin,
+        "/api/v1/support-groups",
+        {
+            "name": unique("Network desk "),
+            "ticket_type_ids": [ticket_type["id"]],
+            "members": [{"user_id": leaving.user["id"], "priority": 2}, {"user_id": staying.user["id"], "priority": 1}],
+        },
+        201,
+    )
     first = post_ok(creator, "/api/v1/tickets", {"title": "VPN down", "type_id": ticket_type["id"]}, 201)
     wait_assigned(creator, first["id"], leaving.user["id"])
     post_ok(leaving, "/api/v1/tickets/{}/start".format(first["id"]))
     second = post_ok(creator, "/api/v1/tickets", {"title": "Wi-Fi slow", "type_id": ticket_type["id"]}, 201)
     wait_assigned(creator, second["id"], staying.user["id"])
-    response = admin.patch("/api/v1/support-groups/{}".format(group["id"]), {
-        "members": [{"user_id": staying.user["id"], "priority": 1, "capacity": 2}]})
+    response = admin.patch(
+        "/api/v1/support-groups/{}".format(group["id"]),
+        {"members": [{"user_id": staying.user["id"], "priority": 1, "capacity": 2}]},
+    )
     assert response.status_code == 200, response.text
     handed = wait_assigned(creator, first["id"], staying.user["id"])
     assert handed["started_at"] is None
     history = creator.get("/api/v1/tickets/{}/history".format(first["id"])).json()["items"]
     assert [(h["action"], h["from_assignee_id"], h["to_assignee_id"]) for h in history][-2:] == [
-        ("unassigned", leaving.user["id"], None), ("assigned", None, staying.user["id"])]
+        ("unassigned", leaving.user["id"], None),
+        ("assigned", None, staying.user["id"]),
+    ]
     assert history[-2]["reason"] == "removed from the support group"
-    assert leaving.get("/api/v1/tickets/{}".format(first["id"])).status_code == 404  # no longer theirs nor their group's
+    assert (
+        leaving.get("/api/v1/tickets/{}".format(first["id"])).status_code == 404
+    )  # no longer theirs nor their group's

@@ -16,6 +16,7 @@ It runs in its own process (no eventlet) and prints one JSON line
 ``{"http_port", "smtp_port", "account_sid", "auth_token"}`` when ready.
 :class:`FakeProviders` starts and drives it from tests and benchmarks.
 """
+
 import argparse
 import base64
 import email
@@ -44,8 +45,14 @@ class State:
         self.sms = []
         self.emails = []
         self.callbacks = []
-        self.behaviour = {"fail_next": 0, "fail_status": 500, "fail_code": 20500, "delay": 0.0, "callbacks": True,
-                          "callback_delay": 0.0}
+        self.behaviour = {
+            "fail_next": 0,
+            "fail_status": 500,
+            "fail_code": 20500,
+            "delay": 0.0,
+            "callbacks": True,
+            "callback_delay": 0.0,
+        }
         self.outbox = queue.Queue()
 
     def reset(self):
@@ -78,16 +85,22 @@ def make_handler(state):
             return self.rfile.read(length) if length else b""
 
         def _authorized(self, sid):
-            expected = "Basic " + base64.b64encode("{}:{}".format(state.account_sid, state.auth_token).encode()).decode()
+            expected = (
+                "Basic " + base64.b64encode("{}:{}".format(state.account_sid, state.auth_token).encode()).decode()
+            )
             return sid == state.account_sid and self.headers.get("Authorization") == expected
 
         def do_GET(self):
             parts = urlsplit(self.path)
             if parts.path.startswith("/_fake/"):
-                name = parts.path[len("/_fake/"):]
+                name = parts.path[len("/_fake/") :]
                 with state.lock:
-                    data = {"sms": state.sms, "emails": state.emails, "callbacks": state.callbacks,
-                            "behaviour": state.behaviour}.get(name)
+                    data = {
+                        "sms": state.sms,
+                        "emails": state.emails,
+                        "callbacks": state.callbacks,
+                        "behaviour": state.behaviour,
+                    }.get(name)
                     data = list(data) if isinstance(data, list) else data
                 return self._send(200 if data is not None else 404, data)
             match = MESSAGES.match(parts.path)
@@ -100,9 +113,20 @@ def make_handler(state):
             with state.lock:
                 found = [m for m in reversed(state.sms) if to is None or m["to"] == to]
             size = int(query.get("PageSize", ["50"])[0])
-            return self._send(200, {"messages": found[:size], "page": 0, "page_size": size, "next_page_uri": None,
-                                    "previous_page_uri": None, "first_page_uri": parts.path, "uri": self.path,
-                                    "start": 0, "end": min(size, len(found)) - 1})
+            return self._send(
+                200,
+                {
+                    "messages": found[:size],
+                    "page": 0,
+                    "page_size": size,
+                    "next_page_uri": None,
+                    "previous_page_uri": None,
+                    "first_page_uri": parts.path,
+                    "uri": self.path,
+                    "start": 0,
+                    "end": min(size, len(found)) - 1,
+                },
+            )
 
         def do_POST(self):
             parts = urlsplit(self.path)
@@ -132,19 +156,37 @@ def make_handler(state):
                 return self._send(status, {"code": code, "message": "injected failure", "status": status})
             to = params.get("To", "")
             if not E164.match(to):
-                return self._send(400, {"code": 21211, "message": "The 'To' number {} is not a valid phone number."
-                                        .format(to), "status": 400})
+                return self._send(
+                    400,
+                    {
+                        "code": 21211,
+                        "message": "The 'To' number {} is not a valid phone number.".format(to),
+                        "status": 400,
+                    },
+                )
             sender = params.get("From") or params.get("MessagingServiceSid")
             if not sender or not params.get("Body"):
-                return self._send(400, {"code": 21602, "message": "Message body and a sender are required.",
-                                        "status": 400})
+                return self._send(
+                    400, {"code": 21602, "message": "Message body and a sender are required.", "status": 400}
+                )
             now = time.time()
             message = {
-                "sid": "SM" + uuid.uuid4().hex, "account_sid": state.account_sid, "to": to,
-                "from": params.get("From"), "messaging_service_sid": params.get("MessagingServiceSid"),
-                "body": params["Body"], "status": "queued", "num_segments": "1", "direction": "outbound-api",
-                "date_created": rfc2822(now), "date_updated": rfc2822(now), "date_sent": None,
-                "api_version": "2010-04-01", "price": None, "error_code": None, "error_message": None,
+                "sid": "SM" + uuid.uuid4().hex,
+                "account_sid": state.account_sid,
+                "to": to,
+                "from": params.get("From"),
+                "messaging_service_sid": params.get("MessagingServiceSid"),
+                "body": params["Body"],
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "date_created": rfc2822(now),
+                "date_updated": rfc2822(now),
+                "date_sent": None,
+                "api_version": "2010-04-01",
+                "price": None,
+                "error_code": None,
+                "error_message": None,
                 "uri": "/2010-04-01/Accounts/{}/Messages/x.json".format(state.account_sid),
                 "received_at": now,
             }
@@ -174,17 +216,23 @@ def post_callbacks(state):
         if delay:
             time.sleep(delay)
         for status in ("sent", "delivered"):
-            params = {"MessageSid": message["sid"], "SmsSid": message["sid"], "AccountSid": state.account_sid,
-                      "MessageStatus": status, "SmsStatus": status, "To": message["to"],
-                      "From": message["from"] or "", "ApiVersion": "2010-04-01"}
+            params = {
+                "MessageSid": message["sid"],
+                "SmsSid": message["sid"],
+                "AccountSid": state.account_sid,
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "To": message["to"],
+                "From": message["from"] or "",
+                "ApiVersion": "2010-04-01",
+            }
             headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
             try:
                 answer = session.post(url, data=params, headers=headers, timeout=30).status_code
             except requests.RequestException as exc:
                 answer = str(exc)
             with state.lock:
-                state.callbacks.append({"sid": message["sid"], "status": status, "answer": answer,
-                                        "at": time.time()})
+                state.callbacks.append({"sid": message["sid"], "status": status, "answer": answer, "at": time.time()})
 
 
 class SmtpHandler:
@@ -196,13 +244,17 @@ class SmtpHandler:
         text = parsed.get_body(("plain",))
         html = parsed.get_body(("html",))
         with self.state.lock:
-            self.state.emails.append({
-                "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                "subject": parsed["Subject"], "message_id": parsed["Message-ID"],
-                "text": text.get_content() if text is not None else None,
-                "html": html.get_content() if html is not None else None,
-                "received_at": time.time(),
-            })
+            self.state.emails.append(
+                {
+                    "mail_from": envelope.mail_from,
+                    "rcpt_tos": envelope.rcpt_tos,
+                    "subject": parsed["Subject"],
+                    "message_id": parsed["Message-ID"],
+                    "text": text.get_content() if text is not None else None,
+                    "html": html.get_content() if html is not None else None,
+                    "received_at": time.time(),
+                }
+            )
         return "250 Message accepted for delivery"
 
 
@@ -225,8 +277,17 @@ def main(argv=None):
     smtp_port = args.smtp_port or free_port()
     controller = Controller(SmtpHandler(state), hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    print(json.dumps({"http_port": server.server_address[1], "smtp_port": smtp_port,
-                      "account_sid": args.account_sid, "auth_token": args.auth_token}), flush=True)
+    print(
+        json.dumps(
+            {
+                "http_port": server.server_address[1],
+                "smtp_port": smtp_port,
+                "account_sid": args.account_sid,
+                "auth_token": args.auth_token,
+            }
+        ),
+        flush=True,
+    )
     try:
         sys.stdin.read()  # runs until the parent closes our stdin (or dies)
     finally:
@@ -248,8 +309,13 @@ class FakeProviders:
     def __init__(self, root=None, callback_threads=4):
         root = root or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         command = [sys.executable, "-m", "tests.fakes.providers", "--callback-threads", str(callback_threads)]
-        self.process = subprocess.Popen(command, cwd=root,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+        self.process = subprocess.Popen(
+            command,
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        )
         ready = json.loads(self.process.stdout.readline())
         self.http_port, self.smtp_port = ready["http_port"], ready["smtp_port"]
         self.account_sid, self.auth_token = ready["account_sid"], ready["auth_token"]
@@ -257,9 +323,15 @@ class FakeProviders:
 
     def env(self):
         """What points the notifications service at these servers."""
-        return {"TWILIO_ACCOUNT_SID": self.account_sid, "TWILIO_AUTH_TOKEN": self.auth_token,
-                "TWILIO_BASE_URL": self.base_url, "TWILIO_DEFAULT_SENDER": "CRM",
-                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port), "SMTP_TLS": "none"}
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "TWILIO_BASE_URL": self.base_url,
+            "TWILIO_DEFAULT_SENDER": "CRM",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            "SMTP_TLS": "none",
+        }
 
     def config(self):
         env = self.env()

@@ -1,12 +1,21 @@
 """The customer list's text search (``q``) on a real PostgreSQL: what it finds, and that its table
 (customer_search, under a trigram index) follows the customers it copies."""
+
 import pytest
 from sqlalchemy import func, select, text
 
 from services.customers import customers, filters, sharing
 from services.customers.models import Customer, customer_search
 from tests.service.test_customers_sql import (  # noqa: F401 (fixtures)
-    ADMIN, COLLEAGUE, DIRECTORY, MANAGER, OUTSIDER, OWNER, make_customer, new_session, run,
+    ADMIN,
+    COLLEAGUE,
+    DIRECTORY,
+    MANAGER,
+    OUTSIDER,
+    OWNER,
+    make_customer,
+    new_session,
+    run,
 )
 
 pytestmark = pytest.mark.infra
@@ -82,8 +91,9 @@ def test_every_customer_has_its_search_row(new_session, make_customer):
         make_customer(name="Customer {}".format(index), phone="090000000{}".format(index))
     session = new_session()
     copied = session.execute(select(customer_search).order_by(customer_search.c.customer_id)).all()
-    source = session.execute(select(Customer.id, Customer.name, Customer.code, Customer.phone, Customer.email)
-                             .order_by(Customer.id)).all()
+    source = session.execute(
+        select(Customer.id, Customer.name, Customer.code, Customer.phone, Customer.email).order_by(Customer.id)
+    ).all()
     assert [tuple(row) for row in copied] == [tuple(row) for row in source]
     assert session.scalar(select(func.count()).select_from(customer_search)) == 3
 
@@ -93,6 +103,9 @@ def test_the_search_can_use_the_trigram_index(new_session):
     session = new_session()
     session.execute(text("SET LOCAL enable_seqscan = off"))
     query = select(Customer.id).where(*filters.matching({"q": "văn an"}, None))
-    plan = "\n".join(session.scalars(text("EXPLAIN " + str(query.compile(
-        session.get_bind(), compile_kwargs={"literal_binds": True})))))
+    plan = "\n".join(
+        session.scalars(
+            text("EXPLAIN " + str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})))
+        )
+    )
     assert "ix_customer_search_trgm" in plan, plan

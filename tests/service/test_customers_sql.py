@@ -2,6 +2,7 @@
 
 Each use case runs on a fresh session, as a worker would; the directory is a fake.
 """
+
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.services import entrypoint_hook, replace_dependencies
@@ -28,8 +29,17 @@ TARGETS = [7, 8, 9]  # in SUPPORT
 
 
 class FakeDirectory:
-    users = {1: (True, None), 2: (True, SALES), 3: (True, SALES), 4: (True, SUPPORT), 5: (True, SUPPORT),
-             INACTIVE: (False, SUPPORT), 7: (True, SUPPORT), 8: (True, SUPPORT), 9: (True, SUPPORT)}
+    users = {
+        1: (True, None),
+        2: (True, SALES),
+        3: (True, SALES),
+        4: (True, SUPPORT),
+        5: (True, SUPPORT),
+        INACTIVE: (False, SUPPORT),
+        7: (True, SUPPORT),
+        8: (True, SUPPORT),
+        9: (True, SUPPORT),
+    }
     departments = (9, SALES, SUPPORT)
 
     def active_members(self, user_ids=(), department_ids=()):
@@ -39,8 +49,10 @@ class FakeDirectory:
             "users": [{"id": u, "active": self.users[u][0], "department_id": self.users[u][1]} for u in known],
             "missing_user_ids": [u for u in user_ids if u not in self.users],
             "missing_department_ids": [d for d in department_ids if d not in self.departments],
-            "department_members": {str(d): sorted(u for u, (active, dept) in self.users.items() if active and dept == d)
-                                   for d in departments},
+            "department_members": {
+                str(d): sorted(u for u, (active, dept) in self.users.items() if active and dept == d)
+                for d in departments
+            },
         }
 
 
@@ -55,12 +67,14 @@ def new_session(db_session):
 @pytest.fixture
 def run(new_session):
     """Run a use case as a worker does: on its own session, closed at the end (rolled back unless committed)."""
+
     def run(use_case, *args):
         session = new_session()
         try:
             return use_case(session, *args)
         finally:
             session.close()
+
     return run
 
 
@@ -68,6 +82,7 @@ def run(new_session):
 def make_customer(run):
     def make(actor=OWNER, **fields):
         return run(customers.create_customer, actor, dict({"name": "Customer"}, **fields))["id"]
+
     return make
 
 
@@ -84,6 +99,7 @@ def stored_and_computed_scores(session):
 
 # -- the mode tables, through SQL ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode, current, chosen, expected", GROUP_CASES)
 def test_bulk_groups_follow_the_mode_table(new_session, run, make_customer, mode, current, chosen, expected):
     ids = {}
@@ -91,13 +107,16 @@ def test_bulk_groups_follow_the_mode_table(new_session, run, make_customer, mode
         ids[number] = run(groups.create_group, ADMIN, {"name": "G{}".format(number), "points": number})["id"]
     customer_id = make_customer(group_ids=[ids[n] for n in current])
     untouched = make_customer(group_ids=[ids[1]])
-    result = run(groups.bulk_groups, OWNER, {
-        "customer_ids": [customer_id], "mode": mode, "group_ids": [ids[n] for n in chosen]})
+    result = run(
+        groups.bulk_groups, OWNER, {"customer_ids": [customer_id], "mode": mode, "group_ids": [ids[n] for n in chosen]}
+    )
     session = new_session()
     after = set(session.scalars(select(group_members.c.group_id).where(group_members.c.customer_id == customer_id)))
     assert after == {ids[n] for n in expected}
     assert result["matched"] == 1 and result["changed"] == (1 if set(expected) != set(current) else 0)
-    groups_of_untouched = session.scalars(select(group_members.c.group_id).where(group_members.c.customer_id == untouched))
+    groups_of_untouched = session.scalars(
+        select(group_members.c.group_id).where(group_members.c.customer_id == untouched)
+    )
     assert set(groups_of_untouched) == {ids[1]}
     stored, computed = stored_and_computed_scores(session)
     assert stored == computed
@@ -109,18 +128,29 @@ def test_bulk_share_follows_the_mode_table(new_session, run, make_customer, mode
     customer_id = make_customer()
     session = new_session()
     for (kind, target_id), level in current.items():
-        session.execute(customer_shares.insert().values(
-            customer_id=customer_id, target_kind=kind, target_id=target_id, level=level))
+        session.execute(
+            customer_shares.insert().values(customer_id=customer_id, target_kind=kind, target_id=target_id, level=level)
+        )
     session.commit()
     levels = set(chosen.values())
-    result = run(sharing.bulk_share, DIRECTORY, OWNER, {
-        "customer_ids": [customer_id], "mode": mode, "level": levels.pop() if levels else "view",
-        "user_ids": [i for k, i in chosen if k == "user"], "department_ids": [i for k, i in chosen if k == "department"]})
+    result = run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {
+            "customer_ids": [customer_id],
+            "mode": mode,
+            "level": levels.pop() if levels else "view",
+            "user_ids": [i for k, i in chosen if k == "user"],
+            "department_ids": [i for k, i in chosen if k == "department"],
+        },
+    )
     assert share_table(new_session(), customer_id) == expected
     assert result["changed"] == (1 if expected != current else 0)
 
 
 # -- the rating score --------------------------------------------------------------------------
+
 
 def test_the_score_follows_groups_and_done_activities(new_session, run, make_customer):
     g10 = run(groups.create_group, ADMIN, {"name": "Ten", "points": 10})["id"]
@@ -129,7 +159,9 @@ def test_the_score_follows_groups_and_done_activities(new_session, run, make_cus
     meeting = run(related.create_activity_type, ADMIN, {"name": "Meeting", "points": 8})["id"]
     customer_id = make_customer(group_ids=[g10, g20])
     other = make_customer(group_ids=[g20])
-    first = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a", "status": "done"})
+    first = run(
+        related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a", "status": "done"}
+    )
     second = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "b"})
     run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "done"})
     assert run(customers.get_customer, OWNER, customer_id)["score"] == 40  # the SPEC example
@@ -139,8 +171,9 @@ def test_the_score_follows_groups_and_done_activities(new_session, run, make_cus
         lambda: run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "cancelled"}),
         lambda: run(related.update_activity_type, ADMIN, meeting, {"points": 11}),
         lambda: run(groups.update_group, ADMIN, g20, {"points": 25}),
-        lambda: run(groups.bulk_groups, OWNER, {"customer_ids": [other, customer_id], "mode": "remove",
-                                                          "group_ids": [g10]}),
+        lambda: run(
+            groups.bulk_groups, OWNER, {"customer_ids": [other, customer_id], "mode": "remove", "group_ids": [g10]}
+        ),
         lambda: run(groups.delete_group, ADMIN, g20),
         lambda: run(customers.update_customer, OWNER, other, {"group_ids": [g10]}),
     ]
@@ -167,17 +200,28 @@ def test_thresholds_change_stars_without_touching_customers(new_session, run, ma
 
 # -- visibility --------------------------------------------------------------------------------
 
+
 def test_the_visibility_rule(new_session, run, make_customer):
     mine = make_customer()
     shared_with_user = make_customer()
     shared_with_department = make_customer(actor=ADMIN)  # owned by the admin, no department
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [shared_with_user], "mode": "add",
-                                                         "user_ids": [OUTSIDER.id]})
-    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [shared_with_department], "mode": "add",
-                                                         "department_ids": [SUPPORT]})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {"customer_ids": [shared_with_user], "mode": "add", "user_ids": [OUTSIDER.id]},
+    )
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        ADMIN,
+        {"customer_ids": [shared_with_department], "mode": "add", "department_ids": [SUPPORT]},
+    )
     everything = [mine, shared_with_user, shared_with_department, 999999]
-    seen = {actor: set(visible_customer_ids(new_session(), actor, everything))
-            for actor in (ADMIN, OWNER, COLLEAGUE, MANAGER, OUTSIDER)}
+    seen = {
+        actor: set(visible_customer_ids(new_session(), actor, everything))
+        for actor in (ADMIN, OWNER, COLLEAGUE, MANAGER, OUTSIDER)
+    }
     assert seen[ADMIN] == {mine, shared_with_user, shared_with_department}
     assert seen[OWNER] == {mine, shared_with_user}
     assert seen[COLLEAGUE] == set()  # same department, not a manager
@@ -188,22 +232,32 @@ def test_the_visibility_rule(new_session, run, make_customer):
 
 
 @pytest.mark.parametrize("walk_limit", [customers.PK_WALK_LIMIT, 0], ids=["walk ids", "filter then sort"])
-def test_lists_hold_exactly_the_visible_customers_newest_first(new_session, run, make_customer, monkeypatch,
-                                                               walk_limit):
+def test_lists_hold_exactly_the_visible_customers_newest_first(
+    new_session, run, make_customer, monkeypatch, walk_limit
+):
     """The list's union of branches (own, shared with the user, with the department) gives what the
     visibility predicate gives, each customer once, in pages, with filters; for every kind of actor."""
     monkeypatch.setattr(customers, "PK_WALK_LIMIT", walk_limit)
     vip = run(groups.create_group, ADMIN, {"name": "VIP", "points": 5})["id"]
-    ids = [make_customer(actor=actor, name="Customer {}".format(index), group_ids=[vip] if index % 2 else [])
-           for index, actor in enumerate([OWNER, OWNER, OUTSIDER, OUTSIDER, ADMIN, ADMIN, COLLEAGUE, OWNER] * 2)]
+    ids = [
+        make_customer(actor=actor, name="Customer {}".format(index), group_ids=[vip] if index % 2 else [])
+        for index, actor in enumerate([OWNER, OWNER, OUTSIDER, OUTSIDER, ADMIN, ADMIN, COLLEAGUE, OWNER] * 2)
+    ]
     run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": ids[0:6], "mode": "add", "user_ids": [OUTSIDER.id]})
-    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": ids[4:10], "mode": "add",
-                                               "department_ids": [SUPPORT], "level": "edit"})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        ADMIN,
+        {"customer_ids": ids[4:10], "mode": "add", "department_ids": [SUPPORT], "level": "edit"},
+    )
     members = set(ids[1::2])
     for actor in (ADMIN, OWNER, COLLEAGUE, MANAGER, OUTSIDER):
         visible_ids = sorted(visible_customer_ids(new_session(), actor, ids), reverse=True)
-        for query, expected in (({}, visible_ids), ({"group_id": vip}, [i for i in visible_ids if i in members]),
-                                ({"q": "customer 1"}, [i for i in visible_ids if ids.index(i) in (1, 10, 11, 12, 13, 14, 15)])):
+        for query, expected in (
+            ({}, visible_ids),
+            ({"group_id": vip}, [i for i in visible_ids if i in members]),
+            ({"q": "customer 1"}, [i for i in visible_ids if ids.index(i) in (1, 10, 11, 12, 13, 14, 15)]),
+        ):
             listed, page, total = [], 1, None
             while True:
                 answer = run(customers.list_customers, actor, dict(query, page=page, page_size=3))
@@ -217,6 +271,7 @@ def test_lists_hold_exactly_the_visible_customers_newest_first(new_session, run,
 
 
 # -- ownership transfer ---------------------------------------------------------------------------
+
 
 def test_customers_follow_their_owner_to_the_department_of_now(new_session, run, make_customer):
     """On user_department_changed the customers take the user's department as the directory has it
@@ -241,14 +296,24 @@ def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_recor
     order = ids[::-1]
     statuses = {}
     for status in ("not_started", "in_progress", "done", "cancelled"):
-        statuses[status] = run(related.create_activity, DIRECTORY, OWNER, order[0],
-                                                   {"type_id": call, "title": status, "status": status})["id"]
+        statuses[status] = run(
+            related.create_activity, DIRECTORY, OWNER, order[0], {"type_id": call, "title": status, "status": status}
+        )["id"]
     contract = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "contract", "title": "c"})["id"]
     document = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "document", "title": "d"})["id"]
 
-    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {
-        "customer_ids": order, "user_ids": TARGETS, "split_evenly": True,
-        "transfer_activities": ["not_started"], "share_related": ["contracts"]})
+    result = run(
+        ownership.transfer_owner,
+        DIRECTORY,
+        OWNER,
+        {
+            "customer_ids": order,
+            "user_ids": TARGETS,
+            "split_evenly": True,
+            "transfer_activities": ["not_started"],
+            "share_related": ["contracts"],
+        },
+    )
 
     assert result["assignments"] == {"7": order[:4], "8": order[4:7], "9": order[7:]}
     assert (result["matched"], result["changed"], result["skipped"]) == (10, 10, 0)
@@ -265,28 +330,36 @@ def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_recor
     assert run(customers.list_customers, OWNER, {})["total"] == 0
     entries = run(history.list_history, ADMIN, {"customer_id": order[0]})["items"]
     assert [(e["action"], e["actor_id"], e["from"], e["to"]) for e in entries] == [
-        ("owner_transfer", OWNER.id, {"user_id": OWNER.id, "level": "owner"}, {"user_id": 7, "level": "owner"})]
+        ("owner_transfer", OWNER.id, {"user_id": OWNER.id, "level": "owner"}, {"user_id": 7, "level": "owner"})
+    ]
     events = session.execute(text("SELECT payload FROM outbox WHERE event_type = 'owner_changed'")).scalars().all()
-    assert sorted((e["data"]["from_owner_id"], e["data"]["to_owner_id"], sorted(e["data"]["customer_ids"]))
-                  for e in events) == [(OWNER.id, 7, sorted(order[:4])), (OWNER.id, 8, sorted(order[4:7])),
-                                       (OWNER.id, 9, sorted(order[7:]))]
+    assert sorted(
+        (e["data"]["from_owner_id"], e["data"]["to_owner_id"], sorted(e["data"]["customer_ids"])) for e in events
+    ) == [(OWNER.id, 7, sorted(order[:4])), (OWNER.id, 8, sorted(order[4:7])), (OWNER.id, 9, sorted(order[7:]))]
     assert {e["data"]["change_id"] for e in events} == {entries[0]["change_id"]}
 
 
 def test_transfer_to_departments_means_their_active_members(new_session, run, make_customer):
     ids = [make_customer() for _ in range(5)]
-    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {
-        "customer_ids": ids, "department_ids": [SUPPORT], "split_evenly": True})
+    result = run(
+        ownership.transfer_owner,
+        DIRECTORY,
+        OWNER,
+        {"customer_ids": ids, "department_ids": [SUPPORT], "split_evenly": True},
+    )
     active_support = [4, 5, 7, 8, 9]  # user 6 is inactive
     assert result["assignments"] == {str(user): [customer] for user, customer in zip(active_support, ids)}
 
 
-@pytest.mark.parametrize("request_, error", [
-    ({"user_ids": [INACTIVE]}, exceptions.InactiveUser),
-    ({"user_ids": [404404]}, exceptions.UserNotFound),
-    ({"department_ids": [404]}, exceptions.DepartmentNotFound),
-    ({"user_ids": [7, 8]}, exceptions.SplitRequired),
-])
+@pytest.mark.parametrize(
+    "request_, error",
+    [
+        ({"user_ids": [INACTIVE]}, exceptions.InactiveUser),
+        ({"user_ids": [404404]}, exceptions.UserNotFound),
+        ({"department_ids": [404]}, exceptions.DepartmentNotFound),
+        ({"user_ids": [7, 8]}, exceptions.SplitRequired),
+    ],
+)
 def test_transfer_refuses_bad_targets_and_changes_nothing(new_session, run, make_customer, request_, error):
     customer_id = make_customer()
     with pytest.raises(error):
@@ -306,8 +379,12 @@ def test_bulk_actions_on_every_visible_customer_matching_a_filter(new_session, r
     members = set(new_session().scalars(select(group_members.c.customer_id).where(group_members.c.group_id == gold)))
     assert members == set(mine)
     # a split follows the list's order: newest first
-    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {"filter": {"group_id": gold, "q": "mine"},
-                                                              "user_ids": [7, 8], "split_evenly": True})
+    result = run(
+        ownership.transfer_owner,
+        DIRECTORY,
+        OWNER,
+        {"filter": {"group_id": gold, "q": "mine"}, "user_ids": [7, 8], "split_evenly": True},
+    )
     newest_first = mine[::-1]
     assert result["assignments"] == {"7": newest_first[:3], "8": newest_first[3:]}
     owners = dict(new_session().execute(select(Customer.id, Customer.owner_id)).all())
@@ -317,8 +394,9 @@ def test_bulk_actions_on_every_visible_customer_matching_a_filter(new_session, r
     with pytest.raises(exceptions.SelectionTooLarge):
         run(sharing.bulk_share, DIRECTORY, ADMIN, {"filter": {}, "mode": "add", "user_ids": [7]})
     assert share_table(new_session(), hidden) == {}
-    result = run(sharing.bulk_share, DIRECTORY, COLLEAGUE, {"filter": {"q": "not mine"}, "mode": "add",
-                                                           "user_ids": [7]})
+    result = run(
+        sharing.bulk_share, DIRECTORY, COLLEAGUE, {"filter": {"q": "not mine"}, "mode": "add", "user_ids": [7]}
+    )
     assert (result["matched"], share_table(new_session(), hidden)) == (1, {("user", 7): "view"})
 
 
@@ -332,10 +410,18 @@ def test_only_editable_customers_change_and_the_others_are_reported(new_session,
     editable = make_customer(actor=ADMIN)
     view_only = make_customer(actor=ADMIN)
     hidden = make_customer(actor=ADMIN)
-    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [editable], "mode": "add",
-                                                         "user_ids": [OWNER.id], "level": "edit"})
-    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": [view_only], "mode": "add",
-                                                         "user_ids": [OWNER.id], "level": "view"})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        ADMIN,
+        {"customer_ids": [editable], "mode": "add", "user_ids": [OWNER.id], "level": "edit"},
+    )
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        ADMIN,
+        {"customer_ids": [view_only], "mode": "add", "user_ids": [OWNER.id], "level": "view"},
+    )
     selection = [hidden, view_only, editable]
     result = run(ownership.transfer_owner, DIRECTORY, OWNER, {"customer_ids": selection, "user_ids": [7]})
     assert (result["matched"], result["changed"], result["skipped"], result["skipped_ids"]) == (2, 1, 1, [view_only])
@@ -355,10 +441,12 @@ def test_a_bulk_call_is_all_or_nothing(new_session, run, make_customer, monkeypa
 
     monkeypatch.setattr(history, "finish_change", fail)
     calls = [
-        lambda session: ownership.transfer_owner(session, DIRECTORY, OWNER, {
-            "customer_ids": ids, "user_ids": [7], "transfer_activities": ["not_started"]}),
-        lambda session: sharing.bulk_share(session, DIRECTORY, OWNER, {
-            "customer_ids": ids, "mode": "add", "user_ids": [7], "include": ["activities"]}),
+        lambda session: ownership.transfer_owner(
+            session, DIRECTORY, OWNER, {"customer_ids": ids, "user_ids": [7], "transfer_activities": ["not_started"]}
+        ),
+        lambda session: sharing.bulk_share(
+            session, DIRECTORY, OWNER, {"customer_ids": ids, "mode": "add", "user_ids": [7], "include": ["activities"]}
+        ),
     ]
     for call in calls:
         with pytest.raises(RuntimeError):
@@ -376,16 +464,29 @@ def test_sharing_includes_related_records_and_is_recorded(new_session, run, make
     activity = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a"})
     quote = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "quote", "title": "q"})
     order = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "order", "title": "o"})
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
-                                                         "user_ids": [COLLEAGUE.id], "level": "edit",
-                                                         "include": ["activities", "quotes"]})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {
+            "customer_ids": [customer_id],
+            "mode": "add",
+            "user_ids": [COLLEAGUE.id],
+            "level": "edit",
+            "include": ["activities", "quotes"],
+        },
+    )
     session = new_session()
     shared_activities = session.execute(select(activity_shares.c.activity_id, activity_shares.c.level)).all()
     assert shared_activities == [(activity["id"], "edit")]
     assert session.execute(select(record_shares.c.record_id)).scalars().all() == [quote["id"]]
     assert run(related.get_record, COLLEAGUE, order["id"])["shares"] == []  # seen through the customer
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "transfer",
-                                                         "department_ids": [SUPPORT], "include": ["quotes"]})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {"customer_ids": [customer_id], "mode": "transfer", "department_ids": [SUPPORT], "include": ["quotes"]},
+    )
     entries = run(history.list_history, ADMIN, {"action": "share_transfer"})["items"]
     assert sorted((e["from"] is None, e["to"] is None) for e in entries) == [(False, True), (True, False)]
     assert {e["customer_id"] for e in entries} == {customer_id}
@@ -394,7 +495,8 @@ def test_sharing_includes_related_records_and_is_recorded(new_session, run, make
     assert quote_shares == [("department", SUPPORT)]
     # the colleague lost the customer but keeps the activity, which is still shared with them
     assert run(related.get_activity, COLLEAGUE, activity["id"])["shares"] == [
-        {"user_id": COLLEAGUE.id, "level": "edit"}]
+        {"user_id": COLLEAGUE.id, "level": "edit"}
+    ]
     with pytest.raises(exceptions.RecordNotFound):
         run(related.get_record, COLLEAGUE, order["id"])
     with pytest.raises(exceptions.CustomerNotFound):
@@ -403,12 +505,20 @@ def test_sharing_includes_related_records_and_is_recorded(new_session, run, make
 
 def test_edit_share_lets_update_view_share_does_not(new_session, run, make_customer):
     customer_id = make_customer()
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
-                                                         "user_ids": [OUTSIDER.id], "level": "view"})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {"customer_ids": [customer_id], "mode": "add", "user_ids": [OUTSIDER.id], "level": "view"},
+    )
     with pytest.raises(exceptions.CannotEditCustomer):
         run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [customer_id], "mode": "add",
-                                                         "user_ids": [OUTSIDER.id], "level": "edit"})
+    run(
+        sharing.bulk_share,
+        DIRECTORY,
+        OWNER,
+        {"customer_ids": [customer_id], "mode": "add", "user_ids": [OUTSIDER.id], "level": "edit"},
+    )
     assert run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})["name"] == "Renamed"
     events = new_session().execute(text("SELECT event_type, payload, context FROM outbox ORDER BY id")).all()
     assert [event.event_type for event in events] == ["customer_created", "customer_updated"]
@@ -432,6 +542,7 @@ def test_codes_are_generated_and_unique(new_session, run, make_customer):
 
 # -- the service over RabbitMQ -------------------------------------------------------------------
 
+
 def test_open_ticket_checks_visibility_and_sends_the_snapshot(container_factory, service_config, make_customer):
     container = container_factory(CustomersService, service_config("customers"))
     tickets, directory = replace_dependencies(container, "tickets", "directory")
@@ -440,8 +551,10 @@ def test_open_ticket_checks_visibility_and_sends_the_snapshot(container_factory,
     tickets.create_ticket.return_value = {"id": 77, "title": "Broken"}
     with entrypoint_hook(container, "open_ticket", context_data={"actor": OWNER.to_context()}) as open_ticket:
         assert open_ticket(customer_id, {"title": "Broken"}) == {"id": 77, "title": "Broken"}
-    tickets.create_ticket.assert_called_once_with({"title": "Broken"}, {
-        "id": customer_id, "code": "AP01", "name": "An Phát", "phone": "0901234567", "email": "an@example.com"})
+    tickets.create_ticket.assert_called_once_with(
+        {"title": "Broken"},
+        {"id": customer_id, "code": "AP01", "name": "An Phát", "phone": "0901234567", "email": "an@example.com"},
+    )
     with entrypoint_hook(container, "open_ticket", context_data={"actor": OUTSIDER.to_context()}) as open_ticket:
         with pytest.raises(exceptions.CustomerNotFound):
             open_ticket(customer_id, {"title": "Broken"})

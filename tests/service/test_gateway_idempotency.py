@@ -1,4 +1,5 @@
 """The gateway's Idempotency-Key records on a real PostgreSQL (the gateway's migrated database)."""
+
 import pytest
 from werkzeug.test import EnvironBuilder
 
@@ -18,8 +19,9 @@ def store(databases):
 
 
 def request(body=b'{"name": "An"}'):
-    return EnvironBuilder(method="POST", path="/api/v1/customers", data=body,
-                          content_type="application/json").get_request()
+    return EnvironBuilder(
+        method="POST", path="/api/v1/customers", data=body, content_type="application/json"
+    ).get_request()
 
 
 @pytest.mark.parametrize("status, replayed", [(201, True), (422, True), (504, True), (500, False), (503, False)])
@@ -31,7 +33,10 @@ def test_what_a_repeat_of_the_same_request_gets(store, status, replayed):
     again = store.claim(USER, "key-1", request())
     if replayed:
         assert (again.status_code, again.get_json(), again.headers["Idempotent-Replayed"]) == (
-            status, {"answer": status}, "true")
+            status,
+            {"answer": status},
+            "true",
+        )
     else:
         assert again is None  # runs again
 

@@ -1,4 +1,5 @@
 """Login rate limiting on a real PostgreSQL (the gateway's migrated database)."""
+
 import time
 
 import pytest
@@ -14,6 +15,7 @@ ADDRESS = "203.0.113.7"
 def make_store(databases):
     def make(**limits):
         return LoginThrottleStore(databases.engine("gateway"), **limits)
+
     yield make
     databases.truncate("gateway")
 

@@ -3,6 +3,7 @@
 Twilio and SMTP are the local servers of :mod:`tests.fakes.providers`, reached
 over HTTP and SMTP like the real ones.
 """
+
 import datetime
 import uuid
 from zoneinfo import ZoneInfo
@@ -57,9 +58,15 @@ def start(container_factory, service_config, fake, tmp_path):
 
     def run(advertising_open=True, **overrides):
         config = service_config("notifications", **fake.config())
-        config.update(LOCAL_OUTBOX_DIR=str(tmp_path), RETRY_BASE_SECONDS=0.05, SMS_RATE_PER_SECOND=0,
-                      EMAIL_RATE_PER_SECOND=0, SEND_LEASE_SECONDS=1, ADVERTISING_HOURS=window_around_now(advertising_open),
-                      EVENT_RETRY_SECONDS=0.05)
+        config.update(
+            LOCAL_OUTBOX_DIR=str(tmp_path),
+            RETRY_BASE_SECONDS=0.05,
+            SMS_RATE_PER_SECOND=0,
+            EMAIL_RATE_PER_SECOND=0,
+            SEND_LEASE_SECONDS=1,
+            ADVERTISING_HOURS=window_around_now(advertising_open),
+            EVENT_RETRY_SECONDS=0.05,
+        )
         config.update(overrides)
         directory = container_factory(FakeDirectory, config)
         directory.start()
@@ -78,8 +85,11 @@ def call(container, method, *args, actor=ADMIN):
 def publish(config, source, event_type, data, event_id=None):
     event_id = event_id or str(uuid.uuid4())
     dispatch = event_dispatcher(config)
-    dispatch(source, event_type, {"id": event_id, "type": event_type, "occurred_at": "2026-11-28T00:00:00+00:00",
-                                  "data": data})
+    dispatch(
+        source,
+        event_type,
+        {"id": event_id, "type": event_type, "occurred_at": "2026-11-28T00:00:00+00:00", "data": data},
+    )
     return event_id
 
 
@@ -96,12 +106,16 @@ def settled(db_session, count):
     def check():
         found = messages(db_session)
         return found if len(found) >= count and all(m.status not in ("queued", "sending") for m in found) else None
+
     return check
 
 
 def sms_batch(container, config, recipients, brandname="CSKH", content="Chào {name}"):
-    plan = call(container, "open_batch", {"channel": "sms", "brandname": brandname, "content": content,
-                                         "recipients": recipients})
+    plan = call(
+        container,
+        "open_batch",
+        {"channel": "sms", "brandname": brandname, "content": content, "recipients": recipients},
+    )
     event_id = publish(config, "customers", "sms_requested", {"batch_id": plan["batch_id"], "recipients": recipients})
     return plan, event_id
 
@@ -140,7 +154,10 @@ def test_bulk_sms_through_twilio_once_per_recipient(start, fake, db_session):
     publish(config, "customers", "sms_requested", {"batch_id": plan["batch_id"], "recipients": recipients})
     found = wait_for(settled(db_session, 3), what="the batch to be sent")
     assert sorted((m.to, m.status) for m in found) == [
-        ("+84901000001", "sent"), ("+84901000002", "sent"), ("not a phone", "skipped")]
+        ("+84901000001", "sent"),
+        ("+84901000002", "sent"),
+        ("not a phone", "skipped"),
+    ]
     received = fake.sms()
     assert sorted(m["to"] for m in received) == ["+84901000001", "+84901000002"]
     assert {m["from"] for m in received} == {"MyShop"}
@@ -162,7 +179,9 @@ def test_opted_out_addresses_are_skipped(start, fake, db_session):
     assert plan["recipients"] == 1 and plan["skipped"] == 1
     found = wait_for(settled(db_session, 2), what="the batch")
     assert sorted((m.to, m.status, m.error) for m in found) == [
-        ("+84901000009", "skipped", "opted out"), ("+84901000010", "sent", None)]
+        ("+84901000009", "skipped", "opted out"),
+        ("+84901000010", "sent", None),
+    ]
     assert [m["to"] for m in fake.sms()] == ["+84901000010"]
     with pytest.raises(DomainError) as excinfo:
         call(container, "remove_opt_out", {"channel": "sms", "address": "0901000009"}, actor=STAFF)
@@ -175,8 +194,16 @@ def test_advertising_outside_hours_is_refused_with_next_time(start):
     container, _ = start(advertising_open=False)
     call(container, "create_brandname", {"name": "KM", "kind": "advertising"})
     with pytest.raises(DomainError) as excinfo:
-        call(container, "open_batch", {"channel": "sms", "brandname": "KM", "content": "Sale",
-                                       "recipients": [{"to": "0901000001", "body": "Sale"}]})
+        call(
+            container,
+            "open_batch",
+            {
+                "channel": "sms",
+                "brandname": "KM",
+                "content": "Sale",
+                "recipients": [{"to": "0901000001", "body": "Sale"}],
+            },
+        )
     assert excinfo.value.code == "OUTSIDE_ADVERTISING_HOURS" and "next_allowed_at" in excinfo.value.fields
 
 
@@ -243,10 +270,19 @@ def test_status_callbacks_need_a_valid_signature_and_never_go_back(start, fake, 
 
 def test_email_through_smtp_keeps_vietnamese_intact(start, fake, db_session):
     container, config = start()
-    recipients = [{"to": "An@Example.com", "body": "Kính gửi anh An, cảm ơn quý khách.", "subject": "Cảm ơn An",
-                   "html": "<p>Kính gửi <b>anh An</b></p>"}]
-    plan = call(container, "open_batch", {"channel": "email", "subject": "Cảm ơn {name}", "content": "Kính gửi {name}",
-                                          "recipients": recipients})
+    recipients = [
+        {
+            "to": "An@Example.com",
+            "body": "Kính gửi anh An, cảm ơn quý khách.",
+            "subject": "Cảm ơn An",
+            "html": "<p>Kính gửi <b>anh An</b></p>",
+        }
+    ]
+    plan = call(
+        container,
+        "open_batch",
+        {"channel": "email", "subject": "Cảm ơn {name}", "content": "Kính gửi {name}", "recipients": recipients},
+    )
     assert plan == {"batch_id": plan["batch_id"], "recipients": 1, "skipped": 0}
     publish(config, "customers", "email_requested", {"batch_id": plan["batch_id"], "recipients": recipients})
     [message] = wait_for(settled(db_session, 1), what="the email")
@@ -263,10 +299,17 @@ def test_local_backends_when_nothing_is_configured(start, db_session, tmp_path):
     container, config = start(TWILIO_ACCOUNT_SID=None, TWILIO_AUTH_TOKEN=None, SMTP_HOST=None)
     call(container, "create_brandname", {"name": "CSKH", "kind": "care"})
     sms_batch(container, config, [{"to": "0901000001", "body": "Chào bạn"}])
-    plan = call(container, "open_batch", {"channel": "email", "subject": "S", "content": "c",
-                                          "recipients": [{"to": "a@example.com", "body": "Chào"}]})
-    publish(config, "customers", "email_requested", {"batch_id": plan["batch_id"],
-                                                     "recipients": [{"to": "a@example.com", "body": "Chào"}]})
+    plan = call(
+        container,
+        "open_batch",
+        {"channel": "email", "subject": "S", "content": "c", "recipients": [{"to": "a@example.com", "body": "Chào"}]},
+    )
+    publish(
+        config,
+        "customers",
+        "email_requested",
+        {"batch_id": plan["batch_id"], "recipients": [{"to": "a@example.com", "body": "Chào"}]},
+    )
     found = wait_for(settled(db_session, 2), what="both messages")
     assert {m.status for m in found} == {"sent"}
     log_lines = (tmp_path / "sms" / "sms.jsonl").read_text(encoding="utf-8")
@@ -277,13 +320,24 @@ def test_local_backends_when_nothing_is_configured(start, db_session, tmp_path):
 
 def test_ticket_assignment_notifies_the_assignee(start, fake, db_session):
     container, config = start()
-    event_id = publish(config, "tickets", "ticket_assigned",
-                       {"id": 42, "title": "Máy in hỏng", "assignee_id": 7, "deadline": "2026-11-30T10:00:00+00:00"})
-    publish(config, "tickets", "ticket_assigned",
-            {"id": 42, "title": "Máy in hỏng", "assignee_id": 7, "deadline": "2026-11-30T10:00:00+00:00"}, event_id)
+    event_id = publish(
+        config,
+        "tickets",
+        "ticket_assigned",
+        {"id": 42, "title": "Máy in hỏng", "assignee_id": 7, "deadline": "2026-11-30T10:00:00+00:00"},
+    )
+    publish(
+        config,
+        "tickets",
+        "ticket_assigned",
+        {"id": 42, "title": "Máy in hỏng", "assignee_id": 7, "deadline": "2026-11-30T10:00:00+00:00"},
+        event_id,
+    )
     found = wait_for(settled(db_session, 2), what="the two notices")
     assert sorted((m.channel, m.to, m.status, m.purpose) for m in found) == [
-        ("email", "binh@example.com", "sent", "ticket_assigned"), ("sms", "+84912345678", "sent", "ticket_assigned")]
+        ("email", "binh@example.com", "sent", "ticket_assigned"),
+        ("sms", "+84912345678", "sent", "ticket_assigned"),
+    ]
     [sms] = fake.sms()
     assert "#42" in sms["body"] and "Máy in hỏng" in sms["body"] and "30/11/2026 17:00" in sms["body"]
     [mail] = fake.emails()
@@ -325,20 +379,33 @@ def test_outcomes_are_recorded_together_and_a_message_given_back_keeps_its_attem
     session = db_session("notifications")
     ids = []
     for index in range(4):
-        message = Message(dedupe_key="record-{}".format(index), channel="sms", purpose="test",
-                          to="+8490000000{}".format(index), body="x", status="sending", attempts=2)
+        message = Message(
+            dedupe_key="record-{}".format(index),
+            channel="sms",
+            purpose="test",
+            to="+8490000000{}".format(index),
+            body="x",
+            status="sending",
+            attempts=2,
+        )
         session.add(message)
         session.flush()
         ids.append(message.id)
     session.commit()
     settings = SimpleNamespace(max_attempts=3, backoff=lambda attempts: 30)
     stats = Counter()
-    outcomes = [(Outgoing(id=ids[0], channel="sms", to="", body=""), 2, "SM-record-0", None),
-                (Outgoing(id=ids[1], channel="sms", to="", body=""), 2, None, ProviderError("busy")),
-                (Outgoing(id=ids[2], channel="sms", to="", body=""), 3, None, ProviderError("busy")),
-                (Outgoing(id=ids[3], channel="sms", to="", body=""), 2, None, RELEASED)]
+    outcomes = [
+        (Outgoing(id=ids[0], channel="sms", to="", body=""), 2, "SM-record-0", None),
+        (Outgoing(id=ids[1], channel="sms", to="", body=""), 2, None, ProviderError("busy")),
+        (Outgoing(id=ids[2], channel="sms", to="", body=""), 3, None, ProviderError("busy")),
+        (Outgoing(id=ids[3], channel="sms", to="", body=""), 2, None, RELEASED),
+    ]
     record(session, outcomes, settings, stats)
     rows = {m.id: (m.status, m.attempts, m.provider_id) for m in messages(db_session)}
-    assert [rows[i] for i in ids] == [("sent", 2, "SM-record-0"), ("queued", 2, None), ("failed", 2, None),
-                                      ("queued", 1, None)]
+    assert [rows[i] for i in ids] == [
+        ("sent", 2, "SM-record-0"),
+        ("queued", 2, None),
+        ("failed", 2, None),
+        ("queued", 1, None),
+    ]
     assert dict(stats) == {"sent": 1, "retried": 1, "failed": 1, "released": 1}

@@ -1,23 +1,24 @@
 """The shared plumbing with real RabbitMQ and PostgreSQL: outbox relay, idempotent consumer, migrations."""
+
 import importlib
 import json
 import time
 
-import pytest
 import eventlet
+import pytest
 from nameko.events import event_handler
 from nameko.rpc import rpc
-from nameko.testing.services import entrypoint_hook
 from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select, text
 
 from services.core.consumer import first_delivery
 from services.core.db import Database, make_engine
 from services.core.errors import ConcurrentChange, ServiceTimeout, ServiceUnavailable
-from services.core.rpc import TimedRpcProxy
 from services.core.events import DEAD_LETTER_QUEUE, handles
 from services.core.outbox import OutboxRelay, record_event
 from services.core.plumbing import outbox, plumbing_metadata
+from services.core.rpc import TimedRpcProxy
 from tests.conftest import SERVICES
 
 pytestmark = pytest.mark.infra
@@ -40,8 +41,9 @@ class Listener:
     @event_handler("producer", "thing_happened")
     def on_thing(self, event):
         if first_delivery(self.db, "listener.on_thing", event["id"]):
-            self.db.execute(text("UPDATE departments SET name = name || '+' WHERE id = :id"),
-                            {"id": event["data"]["department_id"]})
+            self.db.execute(
+                text("UPDATE departments SET name = name || '+' WHERE id = :id"), {"id": event["data"]["department_id"]}
+            )
         self.db.commit()
         DELIVERIES.append(event["id"])  # counted once its transaction is over
 
@@ -61,8 +63,9 @@ class FlakyListener:
             FAILURES["left"] -= 1
             raise FAILURES["error"]
         if first_delivery(self.db, "flaky.on_thing", event["id"]):
-            self.db.execute(text("UPDATE departments SET name = name || '+' WHERE id = :id"),
-                            {"id": event["data"]["department_id"]})
+            self.db.execute(
+                text("UPDATE departments SET name = name || '+' WHERE id = :id"), {"id": event["data"]["department_id"]}
+            )
         self.db.commit()
         DELIVERIES.append(event["id"])
 
@@ -157,8 +160,12 @@ def test_committed_events_are_published_exactly_once_with_two_relays(container_f
 def test_redelivered_event_is_applied_once(container_factory, config, session):
     container_factory(Listener, config).start()
     target = department(session, "redelivered")
-    event = {"id": "8a3f3a0e-0000-4000-8000-000000000001", "type": "thing_happened",
-             "occurred_at": "2026-01-01T00:00:00+00:00", "data": {"department_id": target}}
+    event = {
+        "id": "8a3f3a0e-0000-4000-8000-000000000001",
+        "type": "thing_happened",
+        "occurred_at": "2026-01-01T00:00:00+00:00",
+        "data": {"department_id": target},
+    }
     dispatch = event_dispatcher(config)
     for _ in range(3):  # the broker redelivers, or a relay published twice
         dispatch("producer", "thing_happened", event)
@@ -175,8 +182,9 @@ def test_models_and_migrations_agree(service, databases):
     module = "gateway.models" if service == "gateway" else "services.{}.models".format(service)
     metadata = importlib.import_module(module).Base.metadata
     with databases.engine(service).connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                [metadata, plumbing_metadata])
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), [metadata, plumbing_metadata]
+        )
     assert diff == []
 
 
@@ -191,8 +199,9 @@ def test_event_recorded_before_its_consumer_starts_is_delivered(container_factor
     assert name_of(session, target) == "early+"
 
 
-@pytest.mark.parametrize("error", [ConnectionError("database away"), ConcurrentChange()],
-                         ids=["unexpected error", "concurrent change"])
+@pytest.mark.parametrize(
+    "error", [ConnectionError("database away"), ConcurrentChange()], ids=["unexpected error", "concurrent change"]
+)
 def test_failing_handler_gets_the_event_again(container_factory, service_config, session, error):
     config = service_config("directory", EVENT_RETRY_SECONDS=0.05, EVENT_MAX_ATTEMPTS=5)
     container_factory(FlakyListener, config).start()
@@ -235,8 +244,9 @@ def test_deadlock_is_a_concurrent_change_and_changes_nothing(databases, session)
         with Session(engine) as other:
             try:
                 for department_id in ids:
-                    other.execute(text("UPDATE departments SET name = :n || id WHERE id = :id"),
-                                  {"n": name, "id": department_id})
+                    other.execute(
+                        text("UPDATE departments SET name = :n || id WHERE id = :id"), {"n": name, "id": department_id}
+                    )
                     locked.append(name)
                     if len(locked) == 2:
                         both_locked_one.send()

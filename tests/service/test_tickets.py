@@ -1,5 +1,6 @@
 """The tickets service with real RabbitMQ and PostgreSQL: customer path, dispatcher safety net,
 KPI of a scripted week, and three instances dispatching a burst side by side."""
+
 import datetime
 import time
 
@@ -34,9 +35,12 @@ class FakeDirectory:
     @rpc
     def active_members(self, user_ids=(), department_ids=()):
         users = [{"id": i, "active": True, "department_id": None} for i in user_ids if i != UNKNOWN_USER]
-        return {"users": users, "missing_user_ids": [i for i in user_ids if i == UNKNOWN_USER],
-                "missing_department_ids": [], "department_members": {str(d): DEPARTMENTS.get(d, [])
-                                                                     for d in department_ids}}
+        return {
+            "users": users,
+            "missing_user_ids": [i for i in user_ids if i == UNKNOWN_USER],
+            "missing_department_ids": [],
+            "department_members": {str(d): DEPARTMENTS.get(d, []) for d in department_ids},
+        }
 
 
 class FakeCustomers:
@@ -49,8 +53,13 @@ class FakeCustomers:
     def open_ticket(self, customer_id, ticket):
         if customer_id == HIDDEN_CUSTOMER:
             raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
-        snapshot = {"id": customer_id, "code": "KH{:05d}".format(customer_id), "name": "Công ty An Phát",
-                    "phone": "0901234567", "email": "an@example.com"}
+        snapshot = {
+            "id": customer_id,
+            "code": "KH{:05d}".format(customer_id),
+            "name": "Công ty An Phát",
+            "phone": "0901234567",
+            "email": "an@example.com",
+        }
         return self.tickets.create_ticket(ticket, snapshot)
 
 
@@ -129,9 +138,15 @@ def call(container, method, *args, actor=ADMIN):
 
 def setup_group(container, members, name="Support"):
     ticket_type = call(container, "create_ticket_type", {"name": name + " type"})
-    group = call(container, "create_support_group", {
-        "name": name, "ticket_type_ids": [ticket_type["id"]],
-        "members": [{"user_id": u, "priority": p, "capacity": c} for u, p, c in members]})
+    group = call(
+        container,
+        "create_support_group",
+        {
+            "name": name,
+            "ticket_type_ids": [ticket_type["id"]],
+            "members": [{"user_id": u, "priority": p, "capacity": c} for u, p, c in members],
+        },
+    )
     return ticket_type, group
 
 
@@ -147,12 +162,14 @@ def test_customer_path_keeps_the_snapshot_and_hides_unseen_customers(config, sta
         call(customers, "open_ticket", HIDDEN_CUSTOMER, body, actor=STAFF)
     # a customer id without the customers service's snapshot is refused by tickets itself
     from services.tickets.exceptions import CustomerNotChecked
+
     with pytest.raises(CustomerNotChecked):
         call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
 
 
 def test_members_must_be_active_users_and_only_admins_manage_groups(tickets):
     from services.tickets.exceptions import InvalidMembers, NotAdmin, TicketTypeOwned
+
     with pytest.raises(InvalidMembers):
         call(tickets, "create_support_group", {"name": "G", "members": [{"user_id": UNKNOWN_USER, "priority": 1}]})
     with pytest.raises(NotAdmin):
@@ -170,7 +187,9 @@ def test_replacing_members_keeps_availability_and_dispatches_to_new_room(tickets
     updated = call(tickets, "update_support_group", group["id"], {"members": members, "name": "Renamed"})
     assert updated["name"] == "Renamed"
     assert [(m["user_id"], m["priority"], m["capacity"], m["available"]) for m in updated["members"]] == [
-        (12, 5, 2, False), (13, 1, 1, True)]
+        (12, 5, 2, False),
+        (13, 1, 1, True),
+    ]
     assert call(tickets, "get_support_group", group["id"]) == updated
 
 
@@ -181,6 +200,7 @@ def test_changing_the_type_of_a_waiting_ticket_moves_it_to_the_other_group(confi
     ticket = call(tickets, "create_ticket", {"title": "wrong desk", "type_id": empty_type["id"]}, actor=creator)
     assert (ticket["group_id"], ticket["status"]) == (empty_group["id"], "unassigned")
     from services.tickets.exceptions import TicketNotFound
+
     with pytest.raises(TicketNotFound):  # 11 is no member of the ticket's group: cannot even see it
         call(tickets, "update_ticket", ticket["id"], {"title": "mine now"}, actor=Actor(id=11).to_context())
     moved = call(tickets, "update_ticket", ticket["id"], {"type_id": busy_type["id"]}, actor=creator)
@@ -195,6 +215,7 @@ def test_changing_the_type_of_a_waiting_ticket_moves_it_to_the_other_group(confi
     assert [h["action"] for h in history] == ["created", "edited", "assigned"]
     assert history[1]["changes"] == {"type_id": {"from": empty_type["id"], "to": busy_type["id"]}}
     from services.tickets.exceptions import TicketNotEditable
+
     with pytest.raises(TicketNotEditable):
         call(tickets, "update_ticket", ticket["id"], {"title": "too late"}, actor=creator)
 
@@ -204,15 +225,20 @@ def test_sweep_assigns_a_ticket_whose_event_was_lost(session, tickets):
 
     def group_event_handled():
         session.rollback()
-        return (session.scalar(text("SELECT count(*) FROM outbox")) == 0
-                and session.scalar(text("SELECT count(*) FROM processed_events")) == 1)
+        return (
+            session.scalar(text("SELECT count(*) FROM outbox")) == 0
+            and session.scalar(text("SELECT count(*) FROM processed_events")) == 1
+        )
 
     assert wait_until(group_event_handled)
     # a waiting ticket written without any event: only the periodic sweep can find it
-    ticket_id = session.scalar(text(
-        "INSERT INTO tickets (title, content, type_id, group_id, creator_id, status) "
-        "VALUES ('lost', '', :type_id, :group_id, 1, 'unassigned') RETURNING id"),
-        {"type_id": ticket_type["id"], "group_id": group["id"]})
+    ticket_id = session.scalar(
+        text(
+            "INSERT INTO tickets (title, content, type_id, group_id, creator_id, status) "
+            "VALUES ('lost', '', :type_id, :group_id, 1, 'unassigned') RETURNING id"
+        ),
+        {"type_id": ticket_type["id"], "group_id": group["id"]},
+    )
     session.commit()
 
     def assigned():
@@ -223,7 +249,7 @@ def test_sweep_assigns_a_ticket_whose_event_was_lost(session, tickets):
 
 
 def at(day, hour):
-    return datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=day, hours=hour)
+    return datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC) + datetime.timedelta(days=day, hours=hour)
 
 
 def test_kpi_of_a_scripted_week(session, tickets):
@@ -231,14 +257,33 @@ def test_kpi_of_a_scripted_week(session, tickets):
     ticket_type, group = setup_group(tickets, [(21, 2, 3), (22, 1, 3)])
 
     def ticket(status, assignee, assigned, completed=None, deadline=None, history=()):
-        row = Ticket(title="t", content="", type_id=ticket_type["id"], group_id=group["id"], creator_id=1,
-                     status=status, assignee_id=assignee, assigned_at=assigned, completed_at=completed,
-                     deadline=deadline, created_at=assigned or at(0, 0))
+        row = Ticket(
+            title="t",
+            content="",
+            type_id=ticket_type["id"],
+            group_id=group["id"],
+            creator_id=1,
+            status=status,
+            assignee_id=assignee,
+            assigned_at=assigned,
+            completed_at=completed,
+            deadline=deadline,
+            created_at=assigned or at(0, 0),
+        )
         session.add(row)
         session.flush()
         for action, to_assignee, when in history:
-            session.add(TicketHistory(ticket_id=row.id, at=when, actor_id=None, action=action,
-                                      from_status="unassigned", to_status="assigned", to_assignee_id=to_assignee))
+            session.add(
+                TicketHistory(
+                    ticket_id=row.id,
+                    at=when,
+                    actor_id=None,
+                    action=action,
+                    from_status="unassigned",
+                    to_status="assigned",
+                    to_assignee_id=to_assignee,
+                )
+            )
         return row
 
     # 21: received three in the week, completed two (one on time after 4h, one late after 8h), one open
@@ -255,18 +300,34 @@ def test_kpi_of_a_scripted_week(session, tickets):
 
     report = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"})
     rows = {row["user_id"]: row for row in report["items"]}
-    assert rows[21] == {"user_id": 21, "received": 4, "completed": 3, "completed_on_time": 2, "open": 1,
-                        "avg_hours_to_complete": round((4 + 8 + 10) / 3, 2)}
-    assert rows[22] == {"user_id": 22, "received": 2, "completed": 0, "completed_on_time": 0, "open": 1,
-                        "avg_hours_to_complete": None}
+    assert rows[21] == {
+        "user_id": 21,
+        "received": 4,
+        "completed": 3,
+        "completed_on_time": 2,
+        "open": 1,
+        "avg_hours_to_complete": round((4 + 8 + 10) / 3, 2),
+    }
+    assert rows[22] == {
+        "user_id": 22,
+        "received": 2,
+        "completed": 0,
+        "completed_on_time": 0,
+        "open": 1,
+        "avg_hours_to_complete": None,
+    }
     # 21 received at(4, 8) the ticket later transferred: counted as received (4 = three + that one)
-    mine = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"},
-                actor=Actor(id=22).to_context())
+    mine = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=Actor(id=22).to_context())
     assert [row["user_id"] for row in mine["items"]] == [22]
     from services.tickets.exceptions import NotAdmin
+
     with pytest.raises(NotAdmin):
-        call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09", "user_id": [21]},
-             actor=Actor(id=22).to_context())
+        call(
+            tickets,
+            "employee_kpi",
+            {"from": "2026-11-02", "to": "2026-11-09", "user_id": [21]},
+            actor=Actor(id=22).to_context(),
+        )
     # the manager of department 7 sees themself and its members
     manager = Actor(id=30, managed_department_ids=(7,)).to_context()
     managed = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
@@ -301,8 +362,10 @@ def test_three_instances_dispatch_a_burst_of_500_tickets(service_config, db_sess
     def create_some(numbers):
         """One client (its own standalone proxy: they are not shared between green threads)."""
         with ClusterRpcProxy(config, context_data={"actor": STAFF}) as cluster:
-            return [cluster.tickets.create_ticket(
-                {"title": "burst {}".format(n), "type_id": type_ids[n % len(type_ids)]}) for n in numbers]
+            return [
+                cluster.tickets.create_ticket({"title": "burst {}".format(n), "type_id": type_ids[n % len(type_ids)]})
+                for n in numbers
+            ]
 
     completed = []
 
@@ -374,15 +437,19 @@ def test_three_instances_dispatch_a_burst_of_500_tickets(service_config, db_sess
     assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "unassigned")) > 0
     assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.status == "done")) == len(completed)
     # every assignment was announced once, through the outbox
-    given = session.execute(select(TicketHistory.ticket_id, TicketHistory.to_assignee_id)
-                            .where(TicketHistory.action == "assigned")).all()
+    given = session.execute(
+        select(TicketHistory.ticket_id, TicketHistory.to_assignee_id).where(TicketHistory.action == "assigned")
+    ).all()
     assert wait_until(lambda: len(ASSIGNED_EVENTS) >= len(given), timeout=30)
     assert sorted(ASSIGNED_EVENTS) == sorted(tuple(row) for row in given)
 
 
 def open_counts(session):
-    rows = session.execute(select(Ticket.group_id, Ticket.assignee_id, func.count())
-                           .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.group_id, Ticket.assignee_id))
+    rows = session.execute(
+        select(Ticket.group_id, Ticket.assignee_id, func.count())
+        .where(Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.group_id, Ticket.assignee_id)
+    )
     return {(g, u): n for g, u, n in rows}
 
 
@@ -390,5 +457,10 @@ def groups_with_waiting_tickets_and_free_members(session, capacity):
     counts = open_counts(session)
     waiting = session.scalars(select(Ticket.group_id).where(Ticket.status == "unassigned").distinct()).all()
     members = session.scalars(select(GroupMember)).all()
-    return sorted({m.group_id for m in members if m.group_id in waiting and m.available
-                   and counts.get((m.group_id, m.user_id), 0) < m.capacity})
+    return sorted(
+        {
+            m.group_id
+            for m in members
+            if m.group_id in waiting and m.available and counts.get((m.group_id, m.user_id), 0) < m.capacity
+        }
+    )

@@ -1,4 +1,5 @@
 """Unit tests of the customers rules: split evenly, potential rating, bulk modes, bulk input."""
+
 import time
 
 import pytest
@@ -10,19 +11,22 @@ from services.customers.modes import GROUP_MODES, SHARE_MODES
 from services.customers.ownership import split_evenly
 from services.customers.rating import score_ranges, stars
 
-
 # -- split evenly ----------------------------------------------------------------
 
-@pytest.mark.parametrize("count, targets, sizes", [
-    (10, 3, [4, 3, 3]),  # the SPEC example
-    (9, 3, [3, 3, 3]),
-    (11, 3, [4, 4, 3]),
-    (2, 3, [1, 1, 0]),
-    (0, 2, [0, 0]),
-    (7, 1, [7]),
-    (100_000, 10, [10_000] * 10),
-    (100_001, 10, [10_001] + [10_000] * 9),
-])
+
+@pytest.mark.parametrize(
+    "count, targets, sizes",
+    [
+        (10, 3, [4, 3, 3]),  # the SPEC example
+        (9, 3, [3, 3, 3]),
+        (11, 3, [4, 4, 3]),
+        (2, 3, [1, 1, 0]),
+        (0, 2, [0, 0]),
+        (7, 1, [7]),
+        (100_000, 10, [10_000] * 10),
+        (100_001, 10, [10_001] + [10_000] * 9),
+    ],
+)
 def test_split_evenly_sizes(count, targets, sizes):
     blocks = split_evenly(list(range(count)), targets)
     assert [len(block) for block in blocks] == sizes
@@ -40,9 +44,23 @@ def test_split_evenly_keeps_the_given_order_in_contiguous_blocks():
 THRESHOLDS = [10, 20, 40, 70, 100]
 
 
-@pytest.mark.parametrize("score, expected", [
-    (0, 0), (9, 0), (10, 1), (19, 1), (20, 2), (39, 2), (40, 3), (69, 3), (70, 4), (99, 4), (100, 5), (10_000, 5),
-])
+@pytest.mark.parametrize(
+    "score, expected",
+    [
+        (0, 0),
+        (9, 0),
+        (10, 1),
+        (19, 1),
+        (20, 2),
+        (39, 2),
+        (40, 3),
+        (69, 3),
+        (70, 4),
+        (99, 4),
+        (100, 5),
+        (10_000, 5),
+    ],
+)
 def test_stars_is_the_highest_level_reached(score, expected):
     assert stars(score, THRESHOLDS) == expected
 
@@ -51,15 +69,18 @@ def test_stars_with_a_zero_one_star_minimum():
     assert stars(0, [0, 1, 2, 3, 4]) == 1
 
 
-@pytest.mark.parametrize("levels, ranges", [
-    ([4], [(70, 100)]),
-    ([5], [(100, None)]),
-    ([0], [(None, 10)]),
-    ([4, 5], [(70, None)]),  # adjacent levels merge into one range
-    ([5, 4], [(70, None)]),
-    ([1, 3], [(10, 20), (40, 70)]),
-    ([0, 1, 2, 3, 4, 5], [(None, None)]),
-])
+@pytest.mark.parametrize(
+    "levels, ranges",
+    [
+        ([4], [(70, 100)]),
+        ([5], [(100, None)]),
+        ([0], [(None, 10)]),
+        ([4, 5], [(70, None)]),  # adjacent levels merge into one range
+        ([5, 4], [(70, None)]),
+        ([1, 3], [(10, 20), (40, 70)]),
+        ([0, 1, 2, 3, 4, 5], [(None, None)]),
+    ],
+)
 def test_star_levels_become_score_ranges(levels, ranges):
     assert score_ranges(levels, THRESHOLDS) == ranges
 
@@ -67,20 +88,23 @@ def test_star_levels_become_score_ranges(levels, ranges):
 @pytest.mark.parametrize("score", range(0, 130, 3))
 def test_score_ranges_agree_with_stars(score):
     for level in range(6):
-        (low, high), = score_ranges([level], THRESHOLDS)
+        ((low, high),) = score_ranges([level], THRESHOLDS)
         inside = (low is None or score >= low) and (high is None or score < high)
         assert inside == (stars(score, THRESHOLDS) == level)
 
 
-@pytest.mark.parametrize("thresholds, ok", [
-    ([10, 20, 40, 70, 100], True),
-    ([0, 1, 2, 3, 4], True),
-    ([10, 10, 40, 70, 100], False),  # not strictly increasing
-    ([10, 20, 15, 70, 100], False),
-    ([-1, 20, 40, 70, 100], False),  # negative
-    ([10, 20, 40, 70], False),  # four levels
-    ([10, 20, 40, 70, 100, 200], False),
-])
+@pytest.mark.parametrize(
+    "thresholds, ok",
+    [
+        ([10, 20, 40, 70, 100], True),
+        ([0, 1, 2, 3, 4], True),
+        ([10, 10, 40, 70, 100], False),  # not strictly increasing
+        ([10, 20, 15, 70, 100], False),
+        ([-1, 20, 40, 70, 100], False),  # negative
+        ([10, 20, 40, 70], False),  # four levels
+        ([10, 20, 40, 70, 100, 200], False),
+    ],
+)
 def test_thresholds_must_be_five_strictly_increasing_non_negative_integers(thresholds, ok):
     if ok:
         assert load(PotentialRating(), {"thresholds": thresholds}) == {"thresholds": thresholds}
@@ -130,6 +154,7 @@ def test_share_modes(mode, current, chosen, expected):
 
 # -- bulk input ----------------------------------------------------------------------------
 
+
 def test_a_hundred_thousand_ids_are_accepted_quickly():
     ids = list(range(1, MAX_BULK + 1))
     began = time.perf_counter()
@@ -138,14 +163,17 @@ def test_a_hundred_thousand_ids_are_accepted_quickly():
     assert data["customer_ids"] == ids
 
 
-@pytest.mark.parametrize("customer_ids, message", [
-    (list(range(1, MAX_BULK + 2)), "At most 100000"),
-    ([], "at least one"),
-    ([1, 0], "positive integer"),
-    ([1, "2"], "positive integer"),
-    ([1, True], "positive integer"),
-    ("1,2", "Not a valid list"),
-])
+@pytest.mark.parametrize(
+    "customer_ids, message",
+    [
+        (list(range(1, MAX_BULK + 2)), "At most 100000"),
+        ([], "at least one"),
+        ([1, 0], "positive integer"),
+        ([1, "2"], "positive integer"),
+        ([1, True], "positive integer"),
+        ("1,2", "Not a valid list"),
+    ],
+)
 def test_bad_customer_ids_are_refused(customer_ids, message):
     with pytest.raises(InvalidInput) as error:
         load(BulkShare(), {"customer_ids": customer_ids, "mode": "add", "user_ids": [1]})

@@ -1,4 +1,5 @@
 """Pure rules of the notifications service: segments, advertising hours, addresses, rate limit, backoff."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,23 +15,26 @@ from services.notifications.ticket_notices import deadline_text, render
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@pytest.mark.parametrize("text, encoding, count", [
-    ("", "GSM-7", 0),
-    ("a" * 160, "GSM-7", 1),
-    ("a" * 161, "GSM-7", 2),
-    ("a" * 306, "GSM-7", 2),
-    ("a" * 307, "GSM-7", 3),
-    ("{" * 80, "GSM-7", 1),       # extension characters take two septets
-    ("{" * 81, "GSM-7", 2),
-    ("€" + "a" * 159, "GSM-7", 2),
-    ("é" * 160, "GSM-7", 1),      # é is in the GSM-7 basic table
-    ("ế" * 70, "UCS-2", 1),       # Vietnamese diacritics force UCS-2
-    ("ế" * 71, "UCS-2", 2),
-    ("a" * 134 + "ệ", "UCS-2", 3),
-    ("a" * 133 + "ệ", "UCS-2", 2),
-    ("😀" * 35, "UCS-2", 1),      # outside the BMP: two code units each
-    ("😀" * 36, "UCS-2", 2),
-])
+@pytest.mark.parametrize(
+    "text, encoding, count",
+    [
+        ("", "GSM-7", 0),
+        ("a" * 160, "GSM-7", 1),
+        ("a" * 161, "GSM-7", 2),
+        ("a" * 306, "GSM-7", 2),
+        ("a" * 307, "GSM-7", 3),
+        ("{" * 80, "GSM-7", 1),  # extension characters take two septets
+        ("{" * 81, "GSM-7", 2),
+        ("€" + "a" * 159, "GSM-7", 2),
+        ("é" * 160, "GSM-7", 1),  # é is in the GSM-7 basic table
+        ("ế" * 70, "UCS-2", 1),  # Vietnamese diacritics force UCS-2
+        ("ế" * 71, "UCS-2", 2),
+        ("a" * 134 + "ệ", "UCS-2", 3),
+        ("a" * 133 + "ệ", "UCS-2", 2),
+        ("😀" * 35, "UCS-2", 1),  # outside the BMP: two code units each
+        ("😀" * 36, "UCS-2", 2),
+    ],
+)
 def test_segments(text, encoding, count):
     assert segments.encoding(text) == encoding
     assert segments.count(text) == count
@@ -47,13 +51,21 @@ def at(hour, minute=0, day=29):
     return datetime.datetime(2026, 11, day, hour, minute, tzinfo=VN)
 
 
-@pytest.mark.parametrize("moment, open_", [
-    (at(6, 59), False), (at(7, 0), True), (at(12), True), (at(21, 59), True), (at(22, 0), False), (at(23, 30), False),
-])
+@pytest.mark.parametrize(
+    "moment, open_",
+    [
+        (at(6, 59), False),
+        (at(7, 0), True),
+        (at(12), True),
+        (at(21, 59), True),
+        (at(22, 0), False),
+        (at(23, 30), False),
+    ],
+)
 def test_advertising_window(moment, open_):
     window = AdvertisingWindow()
     assert window.is_open(moment) is open_
-    assert window.is_open(moment.astimezone(datetime.timezone.utc)) is open_
+    assert window.is_open(moment.astimezone(datetime.UTC)) is open_
 
 
 def test_next_opening():
@@ -62,7 +74,7 @@ def test_next_opening():
     assert window.next_opening(at(22, 15)) == at(7, day=30)
     assert window.next_opening(at(10)) == at(10)
     # 23:30 UTC on the 28th is 06:30 on the 29th in Vietnam
-    utc = datetime.datetime(2026, 11, 28, 23, 30, tzinfo=datetime.timezone.utc)
+    utc = datetime.datetime(2026, 11, 28, 23, 30, tzinfo=datetime.UTC)
     assert window.next_opening(utc) == at(7, day=29)
 
 
@@ -79,10 +91,19 @@ def test_prefix_once():
     assert with_prefix("[QC] Giảm giá") == "[QC] Giảm giá"
 
 
-@pytest.mark.parametrize("raw, phone", [
-    ("0901 234-567", "+84901234567"), ("+84 90 123 4567", "+84901234567"), ("0084901234567", "+84901234567"),
-    ("84901234567", "+84901234567"), ("(+1) 415-555-0100", "+14155550100"), ("12", None), ("abc", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "raw, phone",
+    [
+        ("0901 234-567", "+84901234567"),
+        ("+84 90 123 4567", "+84901234567"),
+        ("0084901234567", "+84901234567"),
+        ("84901234567", "+84901234567"),
+        ("(+1) 415-555-0100", "+14155550100"),
+        ("12", None),
+        ("abc", None),
+        (None, None),
+    ],
+)
 def test_normalize_phone(raw, phone):
     assert normalize_phone(raw) == phone
 
@@ -132,6 +153,7 @@ def test_merge_fields_of_bulk_messages():
 
 # -- the sender gives back what it must not send now ---------------------------------------
 
+
 def test_a_claimed_message_is_given_back_when_its_lease_ran_short_or_advertising_closed():
     import time
     from types import SimpleNamespace
@@ -150,8 +172,10 @@ def test_a_claimed_message_is_given_back_when_its_lease_ran_short_or_advertising
         return SimpleNamespace(now=lambda: None, advertising=SimpleNamespace(is_open=lambda now: window_open))
 
     channels, later, earlier = Channels(), time.monotonic() + 60, time.monotonic() - 1
-    care, advertising = Outgoing(id=1, channel="sms", to="+84900000001", body="x"), \
-        Outgoing(id=2, channel="sms", to="+84900000002", body="[QC] x", advertising=True)
+    care, advertising = (
+        Outgoing(id=1, channel="sms", to="+84900000001", body="x"),
+        Outgoing(id=2, channel="sms", to="+84900000002", body="[QC] x", advertising=True),
+    )
     assert _send_one(channels, (care, 1), earlier, settings(True))[3] is RELEASED  # lease half gone: not started
     assert _send_one(channels, (advertising, 1), later, settings(False))[3] is RELEASED  # window closed meanwhile
     assert _send_one(channels, (care, 1), later, settings(False))[2:] == ("SM1", None)  # care SMS: any hour

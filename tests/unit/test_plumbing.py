@@ -1,11 +1,12 @@
 """Unit tests of the shared plumbing: actor context, errors and their HTTP mapping, tokens, routing."""
+
 import datetime
 import json
 
 import jwt
 import pytest
 from marshmallow import Schema, fields
-from nameko.exceptions import RemoteError, serialize, deserialize
+from nameko.exceptions import RemoteError, deserialize, serialize
 from werkzeug.datastructures import MultiDict
 
 from gateway.errors import ApiError, error_response
@@ -14,8 +15,15 @@ from gateway.rpc import Caller
 from gateway.tokens import TokenIssuer
 from services.core.actor import Actor, CurrentActor
 from services.core.errors import (
-    ConcurrentChange, Conflict, InvalidInput, NotFound, RuleViolation, ServiceTimeout, ServiceUnavailable,
-    parse_remote_error, relayed,
+    ConcurrentChange,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    ServiceTimeout,
+    ServiceUnavailable,
+    parse_remote_error,
+    relayed,
 )
 from services.core.schemas import flatten_messages
 
@@ -26,6 +34,7 @@ class FakeWorkerContext:
 
 
 # -- actor context -------------------------------------------------------------
+
 
 def test_actor_round_trips_through_context_data():
     actor = Actor(id=7, username="lan", department_id=3, roles=("staff", "admin"), managed_department_ids=(3, 4))
@@ -43,19 +52,23 @@ def test_current_actor_reads_context_and_tolerates_garbage():
 
 # -- errors across the bus ---------------------------------------------------------
 
+
 class CustomerNotFound(NotFound):  # a service's own domain error
     code = "CUSTOMER_NOT_FOUND"
 
 
-@pytest.mark.parametrize("error, status", [
-    (InvalidInput(fields={"name": ["Missing data for required field."]}), 400),
-    (CustomerNotFound("Customer 4 not found."), 404),
-    (Conflict(), 409),
-    (RuleViolation("Balance would go negative.", code="INSUFFICIENT_FUNDS"), 422),
-    (ConcurrentChange(), 409),
-    (ServiceUnavailable("The directory service is not running."), 503),
-    (ServiceTimeout("The directory service did not answer in time."), 504),
-])
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (InvalidInput(fields={"name": ["Missing data for required field."]}), 400),
+        (CustomerNotFound("Customer 4 not found."), 404),
+        (Conflict(), 409),
+        (RuleViolation("Balance would go negative.", code="INSUFFICIENT_FUNDS"), 422),
+        (ConcurrentChange(), 409),
+        (ServiceUnavailable("The directory service is not running."), 503),
+        (ServiceTimeout("The directory service did not answer in time."), 504),
+    ],
+)
 def test_domain_errors_survive_nameko_serialisation_and_map_to_status(error, status):
     remote = deserialize(serialize(error))  # exactly what the gateway receives
     assert isinstance(remote, RemoteError)
@@ -73,7 +86,12 @@ def test_a_service_relays_the_domain_error_of_the_service_it_called(error):
     """What a caller re-raises keeps the kind, code, message and fields, and whether a retry may succeed."""
     again = relayed(deserialize(serialize(error)))
     assert (again.kind, again.code, again.message, again.fields, again.retryable) == (
-        error.kind, error.code, error.message, error.fields, error.retryable)
+        error.kind,
+        error.code,
+        error.message,
+        error.fields,
+        error.retryable,
+    )
     bug = deserialize(serialize(KeyError("x")))
     assert relayed(bug) is bug
 
@@ -98,7 +116,9 @@ def test_unauthenticated_answers_with_www_authenticate():
 
 def test_nested_validation_messages_are_flattened():
     assert flatten_messages({"lines": {0: {"quantity": ["Too small."]}}, "x": ["Unknown field."]}) == {
-        "lines.0.quantity": ["Too small."], "x": ["Unknown field."]}
+        "lines.0.quantity": ["Too small."],
+        "x": ["Unknown field."],
+    }
 
 
 # -- tokens ------------------------------------------------------------------------
@@ -112,13 +132,20 @@ def test_token_issued_is_accepted():
     assert TokenIssuer(SECRET, 60).user_id("Bearer " + issued["access_token"]) == 42
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Basic abc", "Bearer not.a.jwt",
-    "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, "another secret", algorithm="HS256"),
-    "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, None, algorithm="none"),
-    "Bearer " + jwt.encode({"sub": "1"}, SECRET, algorithm="HS256"),  # no expiry
-    "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, SECRET, algorithm="HS512"),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic abc",
+        "Bearer not.a.jwt",
+        "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, "another secret", algorithm="HS256"),
+        "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, None, algorithm="none"),
+        "Bearer " + jwt.encode({"sub": "1"}, SECRET, algorithm="HS256"),  # no expiry
+        "Bearer " + jwt.encode({"sub": "1", "exp": 9999999999}, SECRET, algorithm="HS512"),
+    ],
+)
 def test_bad_tokens_are_refused(header):
     with pytest.raises(ApiError) as caught:
         TokenIssuer(SECRET, 60).user_id(header)
@@ -126,13 +153,14 @@ def test_bad_tokens_are_refused(header):
 
 
 def test_expired_token_is_refused():
-    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
     token = TokenIssuer(SECRET, 60).issue(1, now=past)["access_token"]
     with pytest.raises(ApiError):
         TokenIssuer(SECRET, 60).user_id("Bearer " + token)
 
 
 # -- routing -----------------------------------------------------------------------
+
 
 class StarsQuery(Schema):
     stars = fields.List(fields.Integer())
@@ -186,18 +214,25 @@ def _router():
 
 def test_dispatch_authenticates_validates_and_calls_the_route():
     rpc = FakeRpc()
-    response = dispatch(_router(), _request("POST", "/api/v1/things", b'{"name": "x"}', {"Authorization": "Bearer good"}),
-                        rpc, FakeTokens())
+    response = dispatch(
+        _router(),
+        _request("POST", "/api/v1/things", b'{"name": "x"}', {"Authorization": "Bearer good"}),
+        rpc,
+        FakeTokens(),
+    )
     assert response.status_code == 201 and json.loads(response.get_data()) == {"made": "x", "by": 1}
     assert rpc.actor == {"id": 1, "roles": ["admin"]}
 
 
-@pytest.mark.parametrize("body, headers, status, code", [
-    (b'{"name": "x"}', {}, 401, "INVALID_TOKEN"),
-    (b'{"name": ', {"Authorization": "Bearer good"}, 400, "MALFORMED_JSON"),
-    (b'{"name": "x", "admin": true}', {"Authorization": "Bearer good"}, 400, "VALIDATION_ERROR"),
-    (b'[1, 2]', {"Authorization": "Bearer good"}, 400, "VALIDATION_ERROR"),
-])
+@pytest.mark.parametrize(
+    "body, headers, status, code",
+    [
+        (b'{"name": "x"}', {}, 401, "INVALID_TOKEN"),
+        (b'{"name": ', {"Authorization": "Bearer good"}, 400, "MALFORMED_JSON"),
+        (b'{"name": "x", "admin": true}', {"Authorization": "Bearer good"}, 400, "VALIDATION_ERROR"),
+        (b"[1, 2]", {"Authorization": "Bearer good"}, 400, "VALIDATION_ERROR"),
+    ],
+)
 def test_dispatch_refuses_bad_requests(body, headers, status, code):
     response = dispatch(_router(), _request("POST", "/api/v1/things", body, headers), FakeRpc(), FakeTokens())
     assert response.status_code == status

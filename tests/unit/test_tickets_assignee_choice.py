@@ -1,10 +1,17 @@
 """The choice of assignee and the waiting queue (SPEC §3), as pure functions."""
+
 import datetime
 
-from services.tickets.assignee_choice import (Member, WaitingTicket, choose_member, free_slots, plan_assignments,
-                                              queue_key)
+from services.tickets.assignee_choice import (
+    Member,
+    WaitingTicket,
+    choose_member,
+    free_slots,
+    plan_assignments,
+    queue_key,
+)
 
-T0 = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=datetime.UTC)
 
 
 def at(minutes):
@@ -52,8 +59,13 @@ def test_priority_tie_goes_to_fewer_open_tickets_then_idle_longest():
 
 
 def test_queue_serves_earliest_deadline_first_then_oldest_and_no_deadline_last():
-    waiting = [ticket(1, created=0), ticket(2, created=5, deadline=120), ticket(3, created=1, deadline=60),
-               ticket(4, created=2, deadline=60), ticket(5, created=-1)]
+    waiting = [
+        ticket(1, created=0),
+        ticket(2, created=5, deadline=120),
+        ticket(3, created=1, deadline=60),
+        ticket(4, created=2, deadline=60),
+        ticket(5, created=-1),
+    ]
     assert [t.id for t in sorted(waiting, key=queue_key)] == [3, 4, 2, 5, 1]
 
 
@@ -82,6 +94,9 @@ def test_plan_gives_the_queue_in_deadline_order():
 
 
 def test_free_slots_counts_only_available_room():
-    members = [Member(1, 1, capacity=3, open_tickets=1), Member(2, 1, capacity=2, available=False),
-               Member(3, 1, capacity=1, open_tickets=4)]
+    members = [
+        Member(1, 1, capacity=3, open_tickets=1),
+        Member(2, 1, capacity=2, available=False),
+        Member(3, 1, capacity=1, open_tickets=4),
+    ]
     assert free_slots(members) == 2

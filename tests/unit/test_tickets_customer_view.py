@@ -1,4 +1,5 @@
 """What a ticket shows of its customer: only a customer the reader may see (SPEC §1)."""
+
 import pytest
 
 from services.core.actor import Actor
@@ -23,12 +24,15 @@ class Customers:
 
 
 def page():
-    return {"items": [
-        {"id": 1, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}},
-        {"id": 2, "customer_id": 20, "customer": {"id": 20, "name": "Bình Minh"}},
-        {"id": 3, "customer_id": None, "customer": None},
-        {"id": 4, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}},
-    ], "total": 4}
+    return {
+        "items": [
+            {"id": 1, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}},
+            {"id": 2, "customer_id": 20, "customer": {"id": 20, "name": "Bình Minh"}},
+            {"id": 3, "customer_id": None, "customer": None},
+            {"id": 4, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}},
+        ],
+        "total": 4,
+    }
 
 
 def customers_of(result):
@@ -38,7 +42,11 @@ def customers_of(result):
 def test_only_the_customers_the_reader_sees_are_shown():
     customers = Customers(visible=[10])
     assert customers_of(shown(customers, STAFF, page())) == [
-        (10, "An Phát", False), (None, None, True), (None, None, False), (10, "An Phát", False)]
+        (10, "An Phát", False),
+        (None, None, True),
+        (None, None, False),
+        (10, "An Phát", False),
+    ]
     assert customers.asked == [[10, 20]]  # one question for the whole page
 
 
@@ -60,21 +68,27 @@ def test_one_ticket_and_a_ticket_without_customer():
 
 
 def test_listing_by_a_customer_the_reader_cannot_see_finds_nothing():
-    result = shown(Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][1])], "total": 1},
-                   query={"customer_id": "20"})
+    result = shown(
+        Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][1])], "total": 1}, query={"customer_id": "20"}
+    )
     assert (result["items"], result["total"]) == ([], 0)
-    result = shown(Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][0])], "total": 1},
-                   query={"customer_id": "10"})
+    result = shown(
+        Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][0])], "total": 1}, query={"customer_id": "10"}
+    )
     assert result["total"] == 1 and result["items"][0]["customer"]["name"] == "An Phát"
 
 
 def test_history_names_only_customers_the_reader_sees():
-    history = {"items": [
-        {"action": "created", "changes": None},
-        {"action": "edited", "changes": {"customer_id": {"from": 10, "to": 20}, "title": {"from": "a", "to": "b"}}},
-        {"action": "edited", "changes": {"customer_id": {"from": 20, "to": None}}},
-    ]}
+    history = {
+        "items": [
+            {"action": "created", "changes": None},
+            {"action": "edited", "changes": {"customer_id": {"from": 10, "to": 20}, "title": {"from": "a", "to": "b"}}},
+            {"action": "edited", "changes": {"customer_id": {"from": 20, "to": None}}},
+        ]
+    }
     seen = shown_history(Customers(visible=[10]), STAFF, history)
     assert [entry["changes"] for entry in seen["items"]] == [
-        None, {"customer_id": {"from": 10, "to": None}, "title": {"from": "a", "to": "b"}},
-        {"customer_id": {"from": None, "to": None}}]
+        None,
+        {"customer_id": {"from": 10, "to": None}, "title": {"from": "a", "to": "b"}},
+        {"customer_id": {"from": None, "to": None}},
+    ]

@@ -1,4 +1,5 @@
 """Contracts of the customers service: HTTP bodies, RPC payloads and event payloads."""
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.core.contracts.common import PageQuery, id_list
@@ -28,8 +29,9 @@ class CustomerIds(fields.List):
     """1 to 100,000 customer ids, checked in one pass (a list of that size is a normal request)."""
 
     def __init__(self, **kwargs):
-        super().__init__(fields.Integer(validate=validate.Range(min=1)),
-                         validate=validate.Length(min=1, max=MAX_BULK), **kwargs)
+        super().__init__(
+            fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(min=1, max=MAX_BULK), **kwargs
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
@@ -46,11 +48,14 @@ class CustomerIds(fields.List):
 
 # -- customers ---------------------------------------------------------------
 
+
 class Customer(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(load_default=None, validate=[
-        validate.Length(min=1, max=50), validate.Regexp(r"^\S(.*\S)?$", error="No spaces at either end.")],
-        metadata={"description": "Unique; generated (KH000123) when absent"})
+    code = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=50), validate.Regexp(r"^\S(.*\S)?$", error="No spaces at either end.")],
+        metadata={"description": "Unique; generated (KH000123) when absent"},
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(load_default="person", validate=validate.OneOf(CUSTOMER_KINDS))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -69,12 +74,18 @@ class Customer(Schema):
 
 class CustomerFilter(Schema):
     """The customer list's filters; a bulk action may take every visible customer matching them."""
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Part of the name, code, phone or email (any case)"})
+
+    q = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Part of the name, code, phone or email (any case)"},
+    )
     owner_id = fields.Integer(validate=validate.Range(min=1))
     group_id = fields.Integer(validate=validate.Range(min=1))
-    stars = fields.List(fields.Integer(validate=validate.OneOf(STAR_LEVELS)), validate=validate.Length(min=1),
-                        metadata={"description": "One or several star levels"})
+    stars = fields.List(
+        fields.Integer(validate=validate.OneOf(STAR_LEVELS)),
+        validate=validate.Length(min=1),
+        metadata={"description": "One or several star levels"},
+    )
 
 
 class CustomerQuery(PageQuery, CustomerFilter):
@@ -83,11 +94,13 @@ class CustomerQuery(PageQuery, CustomerFilter):
 
 class VisibleQuery(Schema):
     """Which of these customers may the caller see (RPC ``visible_customer_ids``)."""
+
     customer_ids = CustomerIds(required=True)
 
 
 class CustomerSnapshot(Schema):
     """What other services keep of a customer (tickets, messages)."""
+
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -108,6 +121,7 @@ class Contact(Schema):
 
 class Share(Schema):
     """One share; exactly one of user_id / department_id is present."""
+
     user_id = fields.Integer()
     department_id = fields.Integer()
     level = fields.String(required=True, validate=validate.OneOf(SHARE_LEVELS))
@@ -118,6 +132,7 @@ class Shares(Schema):
 
 
 # -- activities and records ---------------------------------------------------
+
 
 class ActivityType(Schema):
     id = fields.Integer(dump_only=True)
@@ -163,6 +178,7 @@ class ActivityQuery(PageQuery):
 
 # -- groups and bulk actions --------------------------------------------------
 
+
 class CustomerGroup(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -174,10 +190,15 @@ class CustomerGroup(Schema):
 class Selection(Schema):
     """The customers of a bulk action: the given ids (in that order), or every customer visible to
     the caller that matches ``filter`` (newest first, as listed); one or the other."""
+
     customer_ids = CustomerIds(metadata={"description": "Up to {:,} ids, in order".format(MAX_BULK)})
-    filter = fields.Nested(CustomerFilter, metadata={
-        "description": "Instead of customer_ids: every visible customer matching these filters, newest first "
-                       "(at most {:,}; `{{}}` is every visible customer)".format(MAX_BULK)})
+    filter = fields.Nested(
+        CustomerFilter,
+        metadata={
+            "description": "Instead of customer_ids: every visible customer matching these filters, newest first "
+            "(at most {:,}; `{{}}` is every visible customer)".format(MAX_BULK)
+        },
+    )
 
     @validates_schema
     def one_selection(self, data, **kwargs):
@@ -197,6 +218,7 @@ class BulkGroups(Selection):
 
 class Targets(Schema):
     """Users and/or departments a bulk action is aimed at."""
+
     user_ids = id_list(load_default=list)
     department_ids = id_list(load_default=list)
 
@@ -214,22 +236,26 @@ class BulkShare(Targets, Selection):
 
 class BulkTransferOwner(Targets, Selection):
     split_evenly = fields.Boolean(load_default=False)
-    transfer_activities = fields.List(fields.String(validate=validate.OneOf(OPEN_ACTIVITY_STATUSES)),
-                                      load_default=list)
+    transfer_activities = fields.List(fields.String(validate=validate.OneOf(OPEN_ACTIVITY_STATUSES)), load_default=list)
     share_related = fields.List(fields.String(validate=validate.OneOf(SHARE_RELATED)), load_default=list)
 
 
 class BulkResult(Schema):
     matched = fields.Integer(required=True, metadata={"description": "Customers of the selection visible to you"})
     changed = fields.Integer(required=True, metadata={"description": "Customers the call changed"})
-    skipped = fields.Integer(required=True, metadata={
-        "description": "Visible customers you may not edit (left as they were)"})
+    skipped = fields.Integer(
+        required=True, metadata={"description": "Visible customers you may not edit (left as they were)"}
+    )
     skipped_ids = fields.List(fields.Integer(), required=True)
 
 
 class TransferResult(BulkResult):
-    assignments = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()), required=True,
-                              metadata={"description": "New owner id -> the customers given to them, in order"})
+    assignments = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Integer()),
+        required=True,
+        metadata={"description": "New owner id -> the customers given to them, in order"},
+    )
 
 
 # -- history and rating -------------------------------------------------------
@@ -251,17 +277,30 @@ class HistoryEntry(Schema):
     actor_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(required=True)
     customer_id = fields.Integer(required=True)
-    from_ = fields.Dict(data_key="from", attribute="from", allow_none=True, metadata={
-        "description": '{"user_id"|"department_id", "level": "owner"|"view"|"edit"} before; null for a share added'})
-    to = fields.Dict(allow_none=True, metadata={
-        "description": '{"user_id"|"department_id", "level": "owner"|"view"|"edit"} after; null for a share removed'})
+    from_ = fields.Dict(
+        data_key="from",
+        attribute="from",
+        allow_none=True,
+        metadata={
+            "description": '{"user_id"|"department_id", "level": "owner"|"view"|"edit"} before; null for a share added'
+        },
+    )
+    to = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": '{"user_id"|"department_id", "level": "owner"|"view"|"edit"} after; null for a share removed'
+        },
+    )
     details = fields.Dict()
 
 
 class PotentialRating(Schema):
-    thresholds = fields.List(fields.Integer(validate=validate.Range(min=0)), required=True,
-                             validate=validate.Length(equal=5),
-                             metadata={"description": "Minimum score for 1, 2, 3, 4 and 5 stars"})
+    thresholds = fields.List(
+        fields.Integer(validate=validate.Range(min=0)),
+        required=True,
+        validate=validate.Length(equal=5),
+        metadata={"description": "Minimum score for 1, 2, 3, 4 and 5 stars"},
+    )
 
     @validates_schema
     def strictly_increasing(self, data, **kwargs):
@@ -272,9 +311,11 @@ class PotentialRating(Schema):
 
 # -- events -------------------------------------------------------------------
 
+
 class OwnerChanged(Schema):
     """Event ``owner_changed``: customers that went from one owner to another in one transfer
     (one event per pair of owners and block of up to 10,000 customers)."""
+
     change_id = fields.Integer(required=True, metadata={"description": "The history change (GET /customers/history)"})
     from_owner_id = fields.Integer(required=True)
     to_owner_id = fields.Integer(required=True)

@@ -35,9 +35,15 @@ class User(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
     full_name = fields.String(load_default="", validate=validate.Length(max=200))
     email = fields.Email(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9 .\-()]{6,20}$", error="Not a phone number."))
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\+?[0-9 .\-()]{6,20}$", error="Not a phone number."),
+    )
     department_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=lambda: ["staff"], validate=validate.Length(min=1))
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES)), load_default=lambda: ["staff"], validate=validate.Length(min=1)
+    )
     active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

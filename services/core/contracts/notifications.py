@@ -1,4 +1,5 @@
 """Contracts of the notifications service: messages, brandnames, opt-outs, batches."""
+
 from marshmallow import Schema, fields, validate
 
 from services.core.contracts.common import PageQuery
@@ -16,13 +17,21 @@ MAX_BATCH = 100_000
 
 class Brandname(Schema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9 .\-_&]{1,50}$", error="1 to 50 letters, digits, spaces or . - _ &."))
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9 .\-_&]{1,50}$", error="1 to 50 letters, digits, spaces or . - _ &."),
+    )
     kind = fields.String(required=True, validate=validate.OneOf(BRANDNAME_KINDS))
-    sender = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
-                           metadata={"description": "Twilio sender: an alphanumeric sender ID (up to 11 characters), "
-                                                    "a phone number, or a messaging service SID (MG…). "
-                                                    "Default: the configured sender, else the name."})
+    sender = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "Twilio sender: an alphanumeric sender ID (up to 11 characters), "
+            "a phone number, or a messaging service SID (MG…). "
+            "Default: the configured sender, else the name."
+        },
+    )
     created_at = fields.DateTime(dump_only=True)
 
 
@@ -74,8 +83,10 @@ class MessageQuery(PageQuery):
 
 # -- bulk sending (customers -> notifications) --------------------------------
 
+
 class BulkSms(Selection):
     """HTTP body of ``POST /api/v1/customers/bulk/sms``: ``customer_ids`` or ``filter``."""
+
     brandname = fields.String(required=True, validate=validate.Length(min=1, max=50))
     content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
     to = fields.String(load_default="customers", validate=validate.OneOf(RECIPIENT_MODES))
@@ -83,6 +94,7 @@ class BulkSms(Selection):
 
 class BulkEmail(Selection):
     """HTTP body of ``POST /api/v1/customers/bulk/email``: ``customer_ids`` or ``filter``."""
+
     subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
     html = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
@@ -90,6 +102,7 @@ class BulkEmail(Selection):
 
 class SmsPreview(Schema):
     """``POST /api/v1/sms/preview``: what a text costs before it is sent."""
+
     content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
     brandname = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
 
@@ -112,6 +125,7 @@ class BatchAccepted(Schema):
 
 class Recipient(Schema):
     """One rendered message of a batch (merge fields already applied)."""
+
     to = fields.String(required=True, validate=validate.Length(min=3, max=320))
     body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
@@ -121,6 +135,7 @@ class Recipient(Schema):
 
 class BatchPlan(Schema):
     """RPC ``notifications.open_batch``: checks a batch and reserves its id before it is requested."""
+
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     brandname = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
@@ -130,6 +145,7 @@ class BatchPlan(Schema):
 
 class BatchRequested(Schema):
     """Data of the ``sms_requested`` / ``email_requested`` events (one part of a batch)."""
+
     batch_id = fields.Integer(required=True, validate=validate.Range(min=1))
     part = fields.Integer(load_default=1, validate=validate.Range(min=1))
     parts = fields.Integer(load_default=1, validate=validate.Range(min=1))
@@ -138,6 +154,7 @@ class BatchRequested(Schema):
 
 class TicketAssigned(Schema):
     """What the notifications service reads of a ``ticket_assigned`` event."""
+
     class Meta:
         unknown = "exclude"
 
@@ -156,7 +173,7 @@ class UserContact(Schema):
 
 class TwilioStatusCallback(Schema):
     """What the gateway passes on from a Twilio status callback (signature checked by the service)."""
+
     url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     params = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     signature = fields.String(load_default=None, allow_none=True)
-

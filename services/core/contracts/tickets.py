@@ -1,4 +1,5 @@
 """Contracts of the tickets service: ticket types, support groups, tickets, history, KPI."""
+
 import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -54,6 +55,7 @@ class Availability(Schema):
 
 class CustomerSnapshot(Schema):
     """What the customers service tells tickets about a customer (visible to the creator)."""
+
     id = fields.Integer(required=True, validate=POSITIVE_ID)
     code = fields.String(allow_none=True, load_default=None)
     name = fields.String(allow_none=True, load_default=None)
@@ -66,11 +68,14 @@ class Ticket(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     content = fields.String(load_default="", validate=validate.Length(max=20000))
     type_id = fields.Integer(required=True, validate=POSITIVE_ID)
-    deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.timezone.utc)
+    deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.UTC)
     customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
     customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
-    customer_hidden = fields.Boolean(dump_only=True, dump_default=False, metadata={
-        "description": "The ticket has a customer you may not see (customer_id and customer are then null)"})
+    customer_hidden = fields.Boolean(
+        dump_only=True,
+        dump_default=False,
+        metadata={"description": "The ticket has a customer you may not see (customer_id and customer are then null)"},
+    )
     status = fields.String(dump_only=True)
     assignee_id = fields.Integer(dump_only=True, allow_none=True)
     group_id = fields.Integer(dump_only=True)
@@ -134,7 +139,7 @@ class Moment(fields.Field):
             except ValueError:
                 raise self.make_error("invalid")
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.timezone.utc)
+            moment = moment.replace(tzinfo=datetime.UTC)
         return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -142,10 +147,22 @@ class Moment(fields.Field):
 
 
 class KpiQuery(Schema):
-    start = Moment(data_key="from", required=True, metadata={
-        "type": "string", "description": "Start of the period, included: a date (midnight UTC) or an ISO date-time."})
-    end = Moment(data_key="to", required=True, metadata={
-        "type": "string", "description": "End of the period, excluded: a date (midnight UTC) or an ISO date-time."})
+    start = Moment(
+        data_key="from",
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "Start of the period, included: a date (midnight UTC) or an ISO date-time.",
+        },
+    )
+    end = Moment(
+        data_key="to",
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "End of the period, excluded: a date (midnight UTC) or an ISO date-time.",
+        },
+    )
     user_id = id_list()
 
     @validates_schema

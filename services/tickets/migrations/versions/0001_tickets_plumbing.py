@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-28
 """
+
 from services.core.plumbing_migration import create_plumbing_tables, drop_plumbing_tables
 
 revision = "0001"
