@@ -6,6 +6,7 @@ and event a worker makes, so the actor travels with the whole call chain.  The
 :class:`CurrentActor` dependency gives a worker the :class:`Actor` (or None for
 system work such as timers).
 """
+
 import logging
 from dataclasses import asdict, dataclass, field
 
@@ -73,13 +74,18 @@ def require_role(actor, *roles):
     return actor
 
 
+def actor_of(worker_ctx):
+    """The actor of a worker's call, read from its context data (None: system work or malformed)."""
+    data = worker_ctx.context_data.get(CONTEXT_KEY)
+    try:
+        return Actor.from_context(data)
+    except (TypeError, KeyError, ValueError):
+        log.warning("ignoring malformed actor in context data: %r", data)
+        return None
+
+
 class CurrentActor(DependencyProvider):
     """The actor of the worker's call, read from its context data."""
 
     def get_dependency(self, worker_ctx):
-        data = worker_ctx.context_data.get(CONTEXT_KEY)
-        try:
-            return Actor.from_context(data)
-        except (TypeError, KeyError, ValueError):
-            log.warning("ignoring malformed actor in context data: %r", data)
-            return None
+        return actor_of(worker_ctx)

@@ -7,18 +7,28 @@ call raises :class:`~services.core.errors.ServiceTimeout` (HTTP 504; an event ha
 its event again), and a call to a service with no running instance raises
 :class:`~services.core.errors.ServiceUnavailable` (HTTP 503) at once.  A late answer is
 dropped by nameko's reply listener.
+
+Every call relays the callee's domain errors (:func:`~services.core.errors.relayed`): a 404,
+403 or 409 of the other service is raised here as the same kind, so the HTTP client gets that
+status, never a 500.
 """
+
 import logging
 
 import eventlet
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
 
-from services.core.errors import ServiceTimeout, ServiceUnavailable
+from services.core.errors import ServiceTimeout, ServiceUnavailable, relayed
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+
+
+def rpc_timeout(config):
+    """Seconds a call to another service may take (``RPC_TIMEOUT``), the one place of its default."""
+    return float(config.get("RPC_TIMEOUT", DEFAULT_TIMEOUT))
 
 
 def send(method_proxy, *args, **kwargs):
@@ -30,10 +40,13 @@ def send(method_proxy, *args, **kwargs):
 
 
 def wait_for(reply, service, timeout):
-    """The answer to a call sent with ``call_async``, or ServiceTimeout after ``timeout`` seconds."""
+    """The answer to a call sent with ``call_async``, or ServiceTimeout after ``timeout`` seconds;
+    a domain error of the callee is raised as ours."""
     try:
         with eventlet.Timeout(timeout):
             return reply.result()
+    except RemoteError as error:
+        raise relayed(error) from None
     except eventlet.Timeout:
         log.warning("the %s service did not answer within %ss", service, timeout)
         raise ServiceTimeout("The {} service did not answer in time.".format(service))
@@ -54,8 +67,9 @@ class TimedServiceProxy(ServiceProxy):
         self.timeout = timeout
 
     def __getattr__(self, name):
-        return TimedMethodProxy(self.timeout, self.worker_ctx, self.service_name, name, self.reply_listener,
-                                **self.options)
+        return TimedMethodProxy(
+            self.timeout, self.worker_ctx, self.service_name, name, self.reply_listener, **self.options
+        )
 
 
 class TimedRpcProxy(RpcProxy):
@@ -64,8 +78,7 @@ class TimedRpcProxy(RpcProxy):
 
     def setup(self):
         super().setup()
-        self.timeout = float(self.container.config.get("RPC_TIMEOUT", DEFAULT_TIMEOUT))
+        self.timeout = rpc_timeout(self.container.config)
 
     def get_dependency(self, worker_ctx):
-        return TimedServiceProxy(self.timeout, worker_ctx, self.target_service, self.rpc_reply_listener,
-                                 **self.options)
+        return TimedServiceProxy(self.timeout, worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
