@@ -65,6 +65,7 @@ def require_actor(actor):
 
 
 def require_role(actor, *roles):
+    """The actor, if it has one of ``roles``; else 403 ``ROLE_REQUIRED`` naming them (every service)."""
     require_actor(actor)
     if not actor.has_role(*roles):
         raise Forbidden(
@@ -72,6 +73,11 @@ def require_role(actor, *roles):
             code="ROLE_REQUIRED",
         )
     return actor
+
+
+def require_admin(actor):
+    """The actor, if an admin; else 403 ``ROLE_REQUIRED`` ("This action needs the role: admin.")."""
+    return require_role(actor, ADMIN)
 
 
 def actor_of(worker_ctx):
