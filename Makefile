@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit bench check-compose clean
+.PHONY: install run test test-unit bench check-compose demo clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: install
 
 test-unit: install
 	$(BIN)/nameko test tests/unit -q
+
+## Demo data (a small Vietnamese company) in the running system; running it twice adds nothing.
+demo: install
+	$(BIN)/python deploy/demo.py
 
 ## Benchmarks: prints figures next to the baselines they are compared with.
 bench: install
