@@ -6,7 +6,11 @@ of the support group, or a new assignee, may not see that customer: before ticke
 service, the customers service is asked which of their customers the reader sees, and the
 others are blanked (``customer_id`` and ``customer`` null, ``customer_hidden`` true, so the
 reader knows to ask for a share).  When the customers service cannot answer, every customer is
-hidden: the tickets stay usable and nothing leaks.
+hidden: the tickets stay usable and nothing leaks; any other error of customers (a 403, a 404)
+is relayed to the reader as that status.
+
+Called with the unit of work once its transaction is over (a call to customers never waits
+inside one).
 """
 
 import logging
@@ -16,7 +20,7 @@ from services.core.errors import ServiceTimeout, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 
-def shown(customers, actor, result, query=None):
+def shown(uow, result, query=None):
     """``result`` (a ticket, or a page of them under ``items``) as ``actor`` may see it.
 
     A page listed by ``customer_id`` (``query``) of a customer the actor cannot see is empty: the
@@ -25,7 +29,7 @@ def shown(customers, actor, result, query=None):
     tickets = result["items"] if "items" in result else [result]
     customer_ids = {ticket["customer_id"] for ticket in tickets if ticket.get("customer_id") is not None}
     wanted = _customer_filter(query)
-    visible = _visible(customers, actor, customer_ids | ({wanted} if wanted else set()))
+    visible = _visible(uow, customer_ids | ({wanted} if wanted else set()))
     if wanted and wanted not in visible:
         return dict(result, items=[], total=0)
     for ticket in tickets:
@@ -35,13 +39,13 @@ def shown(customers, actor, result, query=None):
     return result
 
 
-def shown_history(customers, actor, result):
-    """A ticket's history as ``actor`` may see it: customer changes name only customers they see."""
+def shown_history(uow, ticket, result):
+    """``ticket``'s history as the actor may see it: customer changes name only customers they see."""
     changes = [
         entry["changes"]["customer_id"] for entry in result["items"] if (entry.get("changes") or {}).get("customer_id")
     ]
     customer_ids = {change[side] for change in changes for side in ("from", "to") if change.get(side) is not None}
-    visible = _visible(customers, actor, customer_ids)
+    visible = _visible(uow, customer_ids)
     for change in changes:
         for side in ("from", "to"):
             if change.get(side) is not None and change[side] not in visible:
@@ -56,12 +60,12 @@ def _customer_filter(query):
         return None
 
 
-def _visible(customers, actor, customer_ids):
+def _visible(uow, customer_ids):
     """Which of ``customer_ids`` the actor may see (admins: all, without asking)."""
-    if not customer_ids or actor.is_admin:
+    if not customer_ids or uow.actor.is_admin:
         return set(customer_ids)
     try:
-        return set(customers.visible_customer_ids(sorted(customer_ids)))
+        return set(uow.services.customers.visible_customer_ids(sorted(customer_ids)))
     except (ServiceUnavailable, ServiceTimeout) as exc:
         log.warning(
             "customers did not say which of %s customers are visible (%s): all hidden", len(customer_ids), exc.code

@@ -78,7 +78,7 @@ def test_groups_are_managed_by_admins_and_list_members_by_priority(desk, admin):
     assert [m["priority"] for m in group["members"]] == [3, 2, 1]
     assert all(m["capacity"] == 1 and m["available"] for m in group["members"])
     response = desk["creator"].post("/api/v1/support-groups", {"name": unique("Mine ")})
-    assert response.status_code == 403 and response.json()["error"]["code"] == "ADMIN_REQUIRED"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "ROLE_REQUIRED"
     response = admin.post("/api/v1/support-groups", {"name": unique("G "), "members": [{"user_id": 987654321}]})
     assert response.status_code == 400 and response.json()["error"]["code"] == "INVALID_MEMBERS"
     response = admin.post("/api/v1/support-groups", {"name": unique("G "), "ticket_type_ids": [desk["type"]["id"]]})
@@ -246,6 +246,14 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
     response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": customer["id"]})
     assert response.status_code == 200, response.text
     assert response.json()["customer"]["code"] == customer["code"]
+    # ... move it to another customer of theirs (tickets asks customers for the new snapshot) ...
+    other = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique(), "email": "b@example.com"}, 201)
+    response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": other["id"]})
+    assert response.status_code == 200, response.text
+    assert (response.json()["customer_id"], response.json()["customer"]["email"]) == (other["id"], "b@example.com")
+    history = owner.get("/api/v1/tickets/{}/history".format(waiting["id"])).json()["items"]
+    assert history[-1]["changes"]["customer_id"] == {"from": customer["id"], "to": other["id"]}
+    # ... and detach it
     response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": None})
     assert response.status_code == 200 and response.json()["customer"] is None, response.text
     # a customer id in the body of the customer route is refused (the path decides)

@@ -1,5 +1,6 @@
-"""The tickets service with real RabbitMQ and PostgreSQL: customer path, dispatcher safety net,
-KPI of a scripted week, and three instances dispatching a burst side by side."""
+"""The tickets service with real RabbitMQ and PostgreSQL: customer path, errors of the services it
+calls relayed, dispatcher safety net, KPI of a scripted week, and three instances dispatching a
+burst side by side."""
 
 import datetime
 import time
@@ -8,13 +9,13 @@ import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select, text
 
-from services.core.actor import Actor
-from services.core.errors import NotFound
+from services.core.actor import Actor, CurrentActor
+from services.core.errors import Forbidden, NotFound
 from services.tickets.models import OPEN_STATUSES, GroupMember, Ticket, TicketHistory
 from services.tickets.service import TicketsService
 
@@ -25,6 +26,9 @@ STAFF = Actor(id=501, username="staff").to_context()
 UNKNOWN_USER = 999999
 DEPARTMENTS = {7: [21, 22]}  # department 7: employees 21 and 22
 HIDDEN_CUSTOMER = 404
+SECRET_DEPARTMENT = 403  # the directory refuses to tell its members
+SECRET_USER = 4031  # the directory refuses to tell about this user
+FORBIDDEN_CUSTOMER = 4030  # the customers service refuses to answer about it
 
 
 class FakeDirectory:
@@ -32,8 +36,10 @@ class FakeDirectory:
 
     name = "directory"
 
-    @rpc
+    @rpc(expected_exceptions=(Forbidden,))
     def active_members(self, user_ids=(), department_ids=()):
+        if SECRET_DEPARTMENT in department_ids or SECRET_USER in user_ids:
+            raise Forbidden("You may not list this department.", code="DEPARTMENT_FORBIDDEN")
         users = [{"id": i, "active": True, "department_id": None} for i in user_ids if i != UNKNOWN_USER]
         return {
             "users": users,
@@ -43,24 +49,34 @@ class FakeDirectory:
         }
 
 
+SNAPSHOT_ASKED_BY = []
+
+
 class FakeCustomers:
-    """The customers side of the contract: check visibility, add the snapshot, call tickets."""
+    """The customers side of the contract: a snapshot of a customer the caller sees, which
+    customers the caller sees; never calls tickets."""
 
     name = "customers"
-    tickets = RpcProxy("tickets")
+    actor = CurrentActor()
 
     @rpc(expected_exceptions=(NotFound,))
-    def open_ticket(self, customer_id, ticket):
+    def customer_snapshot(self, customer_id):
+        SNAPSHOT_ASKED_BY.append(self.actor.id)
         if customer_id == HIDDEN_CUSTOMER:
             raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
-        snapshot = {
+        return {
             "id": customer_id,
             "code": "KH{:05d}".format(customer_id),
             "name": "Công ty An Phát",
             "phone": "0901234567",
             "email": "an@example.com",
         }
-        return self.tickets.create_ticket(ticket, snapshot)
+
+    @rpc(expected_exceptions=(Forbidden,))
+    def visible_customer_ids(self, customer_ids):
+        if FORBIDDEN_CUSTOMER in customer_ids:
+            raise Forbidden("You may not ask about this customer.", code="CUSTOMER_FORBIDDEN")
+        return [customer_id for customer_id in customer_ids if customer_id != HIDDEN_CUSTOMER]
 
 
 ASSIGNED_EVENTS = []
@@ -79,6 +95,7 @@ class FakeNotifications:
 @pytest.fixture(autouse=True)
 def clear_events():
     ASSIGNED_EVENTS.clear()
+    SNAPSHOT_ASKED_BY.clear()
 
 
 def wait_until(predicate, timeout=60):
@@ -150,30 +167,62 @@ def setup_group(container, members, name="Support"):
     return ticket_type, group
 
 
-def test_customer_path_keeps_the_snapshot_and_hides_unseen_customers(config, start, tickets):
-    ticket_type, _ = setup_group(tickets, [(11, 1, 1)])
-    customers = start(FakeCustomers, config)
+def test_tickets_asks_customers_for_the_snapshot_with_the_callers_actor(config, start, tickets):
+    ticket_type, _ = setup_group(tickets, [])
+    start(FakeCustomers, config)
     body = {"title": "Máy in hỏng", "type_id": ticket_type["id"]}
-    created = call(customers, "open_ticket", 7, body, actor=STAFF)
-    assert created["customer_id"] == 7
+    created = call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
+    assert created["customer_id"] == 7 and created["customer_hidden"] is False
     assert created["customer"]["code"] == "KH00007" and created["customer"]["name"] == "Công ty An Phát"
     assert created["creator_id"] == STAFF["id"]
-    with pytest.raises(NotFound):
-        call(customers, "open_ticket", HIDDEN_CUSTOMER, body, actor=STAFF)
-    # a customer id without the customers service's snapshot is refused by tickets itself
-    from services.tickets.exceptions import CustomerNotChecked
+    assert SNAPSHOT_ASKED_BY == [STAFF["id"]]  # the actor travelled with the question
+    # a customer the creator cannot see: the customers service's 404, relayed; nothing created
+    with pytest.raises(NotFound) as raised:
+        call(tickets, "create_ticket", dict(body, customer_id=HIDDEN_CUSTOMER), actor=STAFF)
+    assert raised.value.code == "CUSTOMER_NOT_FOUND"
+    assert call(tickets, "list_tickets", {})["total"] == 1
+    # a snapshot sent by the caller is refused: tickets asks for it itself
+    from services.core.errors import InvalidInput
 
-    with pytest.raises(CustomerNotChecked):
-        call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
+    with pytest.raises(InvalidInput):
+        call(tickets, "create_ticket", dict(body, customer={"id": 7, "code": "FAKE", "name": "x"}), actor=STAFF)
+    # changing the customer of a waiting ticket asks again; a hidden one is the same 404
+    waiting = call(tickets, "create_ticket", body, actor=STAFF)
+    moved = call(tickets, "update_ticket", waiting["id"], {"customer_id": 8}, actor=STAFF)
+    assert (moved["customer_id"], moved["customer"]["code"]) == (8, "KH00008")
+    with pytest.raises(NotFound):
+        call(tickets, "update_ticket", waiting["id"], {"customer_id": HIDDEN_CUSTOMER}, actor=STAFF)
+    assert call(tickets, "get_ticket", waiting["id"], actor=STAFF)["customer_id"] == 8
+
+
+def test_errors_of_the_services_tickets_calls_are_relayed(config, start, tickets):
+    """A 403/404 of the directory or of customers reaches the caller as that kind, never a 500."""
+    ticket_type, group = setup_group(tickets, [(11, 1, 1)])
+    member = Actor(id=11).to_context()
+    call(tickets, "set_member_availability", group["id"], 11, {"available": False}, actor=member)
+    start(FakeCustomers, config)
+    manager = Actor(id=30, managed_department_ids=(SECRET_DEPARTMENT,)).to_context()
+    with pytest.raises(Forbidden) as raised:  # kpi -> directory.active_members
+        call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
+    assert raised.value.code == "DEPARTMENT_FORBIDDEN"
+    with pytest.raises(Forbidden):  # support groups -> directory.active_members
+        call(tickets, "create_support_group", {"name": "Secret", "members": [{"user_id": SECRET_USER}]})
+    # customer view -> customers.visible_customer_ids (a member of the group reads a waiting ticket)
+    body = {"title": "t", "type_id": ticket_type["id"], "customer_id": FORBIDDEN_CUSTOMER}
+    ticket = call(tickets, "create_ticket", body)
+    with pytest.raises(Forbidden) as raised:
+        call(tickets, "get_ticket", ticket["id"], actor=member)
+    assert raised.value.code == "CUSTOMER_FORBIDDEN"
 
 
 def test_members_must_be_active_users_and_only_admins_manage_groups(tickets):
-    from services.tickets.exceptions import InvalidMembers, NotAdmin, TicketTypeOwned
+    from services.tickets.exceptions import InvalidMembers, TicketTypeOwned
 
     with pytest.raises(InvalidMembers):
         call(tickets, "create_support_group", {"name": "G", "members": [{"user_id": UNKNOWN_USER, "priority": 1}]})
-    with pytest.raises(NotAdmin):
+    with pytest.raises(Forbidden) as raised:
         call(tickets, "create_support_group", {"name": "G"}, actor=STAFF)
+    assert (raised.value.code, raised.value.message) == ("ROLE_REQUIRED", "This action needs the role: admin.")
     ticket_type, group = setup_group(tickets, [(11, 1, 1)])
     with pytest.raises(TicketTypeOwned):
         call(tickets, "create_support_group", {"name": "Other", "ticket_type_ids": [ticket_type["id"]]})
@@ -319,9 +368,9 @@ def test_kpi_of_a_scripted_week(session, tickets):
     # 21 received at(4, 8) the ticket later transferred: counted as received (4 = three + that one)
     mine = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=Actor(id=22).to_context())
     assert [row["user_id"] for row in mine["items"]] == [22]
-    from services.tickets.exceptions import NotAdmin
+    from services.tickets.exceptions import KpiNotAllowed
 
-    with pytest.raises(NotAdmin):
+    with pytest.raises(KpiNotAllowed):
         call(
             tickets,
             "employee_kpi",
@@ -333,7 +382,7 @@ def test_kpi_of_a_scripted_week(session, tickets):
     managed = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
     assert [row["user_id"] for row in managed["items"]] == [21, 22, 30]
     assert managed["items"][0] == rows[21]
-    with pytest.raises(NotAdmin):
+    with pytest.raises(KpiNotAllowed):
         call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09", "user_id": [99]}, actor=manager)
 
 

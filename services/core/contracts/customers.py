@@ -99,13 +99,14 @@ class VisibleQuery(Schema):
 
 
 class CustomerSnapshot(Schema):
-    """What other services keep of a customer (tickets, messages)."""
+    """What other services keep of a customer (tickets, messages): the one contract, answered by
+    the customers service's ``customer_snapshot`` and stored on a ticket as it was then."""
 
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
     code = fields.String(required=True)
     name = fields.String(required=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
 
 
 class Contact(Schema):

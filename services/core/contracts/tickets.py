@@ -5,6 +5,7 @@ import datetime
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.core.contracts.common import PageQuery, id_list
+from services.core.contracts.customers import CustomerSnapshot
 
 STATUSES = ("unassigned", "assigned", "in_progress", "on_hold", "done", "cancelled")
 POSITIVE_ID = validate.Range(min=1)
@@ -51,16 +52,6 @@ class SupportGroupQuery(PageQuery):
 
 class Availability(Schema):
     available = fields.Boolean(required=True)
-
-
-class CustomerSnapshot(Schema):
-    """What the customers service tells tickets about a customer (visible to the creator)."""
-
-    id = fields.Integer(required=True, validate=POSITIVE_ID)
-    code = fields.String(allow_none=True, load_default=None)
-    name = fields.String(allow_none=True, load_default=None)
-    phone = fields.String(allow_none=True, load_default=None)
-    email = fields.String(allow_none=True, load_default=None)
 
 
 class Ticket(Schema):
