@@ -297,6 +297,58 @@ def test_sweep_assigns_a_ticket_whose_event_was_lost(session, tickets):
     assert wait_until(assigned, timeout=30)
 
 
+def dead_letter(config, timeout=15):
+    """The next message of the dead letters queue of this test's vhost (None after ``timeout``)."""
+    from kombu import Connection
+
+    from services.core.events import DEAD_LETTER_QUEUE
+
+    deadline = time.time() + timeout
+    with Connection(config["AMQP_URI"]) as connection:
+        while time.time() < deadline:
+            message = connection.default_channel.basic_get(DEAD_LETTER_QUEUE.name, no_ack=True)
+            if message is not None:
+                return message
+            eventlet.sleep(0.1)
+    return None
+
+
+def test_one_unreadable_ticket_does_not_stop_its_group(config, session, tickets):
+    """A deadline stored out of Python's range (year 0 in UTC) cannot be read: its own event goes to
+    the dead letters, and the group's other tickets are still given out, behind and around it."""
+    import json
+
+    from services.core.outbox import record_event
+
+    ticket_type, group = setup_group(tickets, [(11, 1, 2)])
+    bad_id = session.scalar(
+        text(
+            "INSERT INTO tickets (title, content, type_id, group_id, creator_id, status, deadline) "
+            "VALUES ('poison', '', :type_id, :group_id, 1, 'unassigned', '0001-01-01T00:00:00+01:00') RETURNING id"
+        ),
+        {"type_id": ticket_type["id"], "group_id": group["id"]},
+    )
+    record_event(session, "ticket_created", {"id": bad_id, "group_id": group["id"]})
+    session.commit()
+    message = dead_letter(config)
+    assert message is not None, "the unreadable ticket's event should end in the dead letters"
+    assert message.headers["x-crm-handler"] == "tickets.dispatch"
+    assert json.loads(message.body)["data"]["id"] == bad_id
+    first = call(tickets, "create_ticket", {"title": "fine", "type_id": ticket_type["id"]}, actor=STAFF)
+    second = call(tickets, "create_ticket", {"title": "fine too", "type_id": ticket_type["id"]}, actor=STAFF)
+
+    def both_assigned():
+        session.rollback()
+        rows = session.execute(
+            select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_([first["id"], second["id"]]))
+        ).all()
+        return sorted(rows) == sorted([(first["id"], 11), (second["id"], 11)])
+
+    assert wait_until(both_assigned, timeout=30)
+    session.rollback()
+    assert session.scalar(text("SELECT status FROM tickets WHERE id = :id"), {"id": bad_id}) == "unassigned"
+
+
 def at(day, hour):
     return datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC) + datetime.timedelta(days=day, hours=hour)
 
