@@ -11,7 +11,7 @@ snapshot.  What a reader sees of that customer afterwards: :mod:`customer_view`.
 
 import logging
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import and_, or_, select, true
 
 from services.core.actor import require_actor
 from services.core.contracts.customers import CustomerSnapshot
@@ -36,6 +36,7 @@ from services.tickets.models import (
     CANCELLED,
     DONE,
     FINISHED_STATUSES,
+    HELD_STATUSES,
     IN_PROGRESS,
     ON_HOLD,
     UNASSIGNED,
@@ -60,6 +61,15 @@ def _visible(actor):
         Ticket.creator_id == actor.id,
         Ticket.assignee_id == actor.id,
         Ticket.group_id.in_(select(GroupMember.group_id).where(GroupMember.user_id == actor.id)),
+    )
+
+
+def _seen_by_work(actor):
+    """SQL condition: tickets whose customer the actor sees because of the work (their creator, or
+    their assignee while holding them), whoever that customer is (SPEC §1)."""
+    return or_(
+        Ticket.creator_id == actor.id,
+        and_(Ticket.assignee_id == actor.id, Ticket.status.in_(HELD_STATUSES)),
     )
 
 
@@ -122,15 +132,19 @@ def _shown(uow, ticket):
 
 
 def list_tickets(uow, query):
+    """The tickets the actor sees.  Listed by a customer the actor cannot see, only the tickets they
+    see that customer on by their work: the list does not tell that this customer has others."""
     actor = require_actor(uow.actor)
     query = load(TicketQuery(), query)
     statement = select(Ticket).where(_visible(actor)).order_by(Ticket.id.desc())
     for name in ("status", "assignee_id", "group_id", "customer_id", "type_id"):
         if name in query:
             statement = statement.where(getattr(Ticket, name) == query[name])
+    if "customer_id" in query and not customer_view.sees_customer(uow, query["customer_id"]):
+        statement = statement.where(_seen_by_work(actor))
     with uow:
         found = paginate(uow.session, statement, query["page"], query["page_size"], dump_ticket)
-    return customer_view.shown(uow, found, query)
+    return customer_view.shown(uow, found)
 
 
 def get_ticket(uow, ticket_id):
@@ -279,15 +293,17 @@ def accept_ticket(uow, ticket_id):
 
 
 def start_ticket(uow, ticket_id):
+    """Start an assigned ticket, or resume a held one.
+
+    The assignee may always resume their own held ticket, even when that puts them over their
+    capacity (SPEC §3): holding a ticket frees a place the dispatcher may fill meanwhile, and the
+    held ticket must not be stuck behind it.  Over capacity, the dispatcher gives them nothing new
+    until they are below it again (:func:`assignee_choice.free_slots`)."""
     actor = require_actor(uow.actor)
     with uow:
         ticket = _locked_ticket(uow, ticket_id)
         _require_holder(actor, ticket)
         _require_status(ticket, (ASSIGNED, ON_HOLD), "start")
-        if ticket.status == ON_HOLD:  # resuming makes the ticket open again: it counts against capacity
-            member = member_of(uow.session, ticket.group_id, ticket.assignee_id)
-            if member is not None:
-                _has_room(uow.session, ticket, member)
         started = _move(uow, ticket, IN_PROGRESS, "started", "ticket_started")
     return _shown(uow, started)
 

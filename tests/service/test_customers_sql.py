@@ -546,7 +546,9 @@ def test_customer_snapshot_is_for_whom_sees_the_customer(container_factory, serv
     """What tickets asks for a ticket's customer (customers never calls tickets)."""
     container = container_factory(CustomersService, service_config("customers"))
     container.start()
-    customer_id = make_customer(phone="0901234567", email="an@example.com", code="AP01", name="An Phát")
+    customer_id = make_customer(
+        phone="0901234567", email="an@example.com", code="AP01", name="An Phát", address="12 Lê Lợi"
+    )
     with entrypoint_hook(container, "customer_snapshot", context_data={"actor": OWNER.to_context()}) as snapshot:
         assert snapshot(customer_id) == {
             "id": customer_id,
@@ -554,6 +556,7 @@ def test_customer_snapshot_is_for_whom_sees_the_customer(container_factory, serv
             "name": "An Phát",
             "phone": "0901234567",
             "email": "an@example.com",
+            "address": "12 Lê Lợi",
         }
     with entrypoint_hook(container, "customer_snapshot", context_data={"actor": OUTSIDER.to_context()}) as snapshot:
         with pytest.raises(exceptions.CustomerNotFound):

@@ -74,19 +74,18 @@ def test_one_ticket_and_a_ticket_without_customer():
     assert ticket["customer_hidden"] is False
 
 
-def test_listing_by_a_customer_the_reader_cannot_see_finds_nothing():
-    result = shown(
-        uow(STAFF, Customers(visible=[10])),
-        {"items": [dict(page()["items"][1])], "total": 1},
-        query={"customer_id": "20"},
-    )
-    assert (result["items"], result["total"]) == ([], 0)
-    result = shown(
-        uow(STAFF, Customers(visible=[10])),
-        {"items": [dict(page()["items"][0])], "total": 1},
-        query={"customer_id": "10"},
-    )
-    assert result["total"] == 1 and result["items"][0]["customer"]["name"] == "An Phát"
+def test_the_creator_and_the_holder_see_the_customer_without_asking():
+    """SPEC §1's exception: the ticket's creator, and its assignee while holding it."""
+    customers = Customers(visible=[])
+    mine = {"id": 1, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}, "creator_id": STAFF.id}
+    held = [
+        {"id": n, "customer_id": 10, "customer": {"id": 10, "name": "An"}, "assignee_id": STAFF.id, "status": status}
+        for n, status in enumerate(("assigned", "in_progress", "on_hold"), start=2)
+    ]
+    done = {"id": 9, "customer_id": 10, "customer": {"id": 10, "name": "An"}, "assignee_id": STAFF.id, "status": "done"}
+    result = shown(uow(STAFF, customers), {"items": [mine, *held, done], "total": 5})
+    assert [hidden for _, _, hidden in customers_of(result)] == [False, False, False, False, True]
+    assert customers.asked == [[10]]  # asked only for the finished one
 
 
 def test_history_names_only_customers_the_reader_sees():
@@ -103,3 +102,10 @@ def test_history_names_only_customers_the_reader_sees():
         {"customer_id": {"from": 10, "to": None}, "title": {"from": "a", "to": "b"}},
         {"customer_id": {"from": None, "to": None}},
     ]
+
+
+def test_the_creator_sees_the_tickets_customer_in_its_history():
+    history = {"items": [{"action": "edited", "changes": {"customer_id": {"from": 10, "to": 20}}}]}
+    ticket = {"id": 1, "creator_id": STAFF.id, "customer_id": 20}
+    seen = shown_history(uow(STAFF, Customers(visible=[])), ticket, history)
+    assert seen["items"][0]["changes"] == {"customer_id": {"from": None, "to": 20}}  # 10 is no longer its customer

@@ -107,6 +107,7 @@ class CustomerSnapshot(Schema):
     name = fields.String(required=True)
     phone = fields.String(allow_none=True, load_default=None)
     email = fields.String(allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None)
 
 
 class Contact(Schema):
