@@ -44,22 +44,28 @@ def shown(uow, result):
         ticket["customer_hidden"] = ticket.get("customer_id") is not None and ticket["customer_id"] not in visible
         if ticket["customer_hidden"]:
             ticket["customer_id"] = ticket["customer"] = None
+            ticket["contact_id"] = None
     return result
 
 
 def shown_history(uow, ticket, result):
     """``ticket``'s history as the actor may see it: customer changes name only customers they see
-    (the ticket's own customer included for its creator and its holder)."""
-    changes = [
-        entry["changes"]["customer_id"] for entry in result["items"] if (entry.get("changes") or {}).get("customer_id")
-    ]
+    (the ticket's own customer included for its creator and its holder); contact changes show
+    only to whom sees the ticket's customer."""
+    changed = [entry["changes"] for entry in result["items"] if entry.get("changes")]
+    changes = [change["customer_id"] for change in changed if change.get("customer_id")]
     customer_ids = {change[side] for change in changes for side in ("from", "to") if change.get(side) is not None}
-    seen = {ticket.get("customer_id")} if sees_by_work(uow.actor, ticket) else set()
-    visible = _visible(uow, customer_ids - seen) | seen
+    current = ticket.get("customer_id")
+    seen = {current} if sees_by_work(uow.actor, ticket) else set()
+    visible = _visible(uow, (customer_ids | ({current} if current is not None else set())) - seen) | seen
     for change in changes:
         for side in ("from", "to"):
             if change.get(side) is not None and change[side] not in visible:
                 change[side] = None
+    if current is not None and current not in visible:
+        for change in changed:
+            if change.get("contact_id"):
+                change["contact_id"] = {"from": None, "to": None}
     return result
 
 

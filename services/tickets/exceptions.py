@@ -53,6 +53,11 @@ class TicketNotFound(NotFound):
     message = "Ticket not found."
 
 
+class ContactNotFound(NotFound):
+    code = "CONTACT_NOT_FOUND"
+    message = "This contact is not a contact of the ticket's customer."
+
+
 class TicketNotEditable(Conflict):
     code = "TICKET_NOT_EDITABLE"
     message = "A ticket can be edited only while it is waiting (unassigned)."

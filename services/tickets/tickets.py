@@ -14,11 +14,11 @@ import logging
 from sqlalchemy import and_, or_, select, true
 
 from services.core.actor import require_actor
-from services.core.contracts.customers import CustomerSnapshot
+from services.core.contracts.customers import ContactSnapshot, CustomerSnapshot
 from services.core.contracts.tickets import Ticket as TicketSchema
 from services.core.contracts.tickets import TicketQuery, Transfer
-from services.core.errors import InvalidInput
-from services.core.schemas import load, paginate
+from services.core.errors import ConcurrentChange, InvalidInput
+from services.core.schemas import MAX_PAGE_SIZE, load, paginate
 from services.tickets import customer_view, exceptions
 from services.tickets.assignment import (
     dump_history,
@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 ticket_schema = TicketSchema()
 snapshot_schema = CustomerSnapshot()
-EDITABLE = ("title", "content", "type_id", "deadline", "customer_id")
+contact_schema = ContactSnapshot()
+EDITABLE = ("title", "content", "type_id", "deadline", "customer_id", "contact_id")
 
 
 def _visible(actor):
@@ -103,13 +104,32 @@ def _group_of_type(session, type_id):
     return ticket_type.group_id
 
 
-def _customer_snapshot(uow, customer_id):
-    """The customers service's snapshot of a customer the actor sees (its 404 otherwise), or None.
+def _customer_snapshot(uow, customer_id, contact_id=None):
+    """The customers service's snapshot of a customer the actor sees (its 404 otherwise), with the
+    ticket's contact (one of that customer's contacts) if given; None without a customer.
 
     Asked before any transaction of ours opens (no lock is held while customers answers)."""
     if customer_id is None:
+        if contact_id is not None:
+            raise InvalidInput(fields={"contact_id": ["A contact needs the ticket's customer (customer_id)."]})
         return None
-    return load(snapshot_schema, uow.services.customers.customer_snapshot(customer_id), unknown="exclude")
+    snapshot = load(snapshot_schema, uow.services.customers.customer_snapshot(customer_id), unknown="exclude")
+    snapshot["contact"] = _contact(uow, customer_id, contact_id) if contact_id is not None else None
+    return snapshot
+
+
+def _contact(uow, customer_id, contact_id):
+    """The snapshot of contact ``contact_id`` of the customer, found in the customers service's
+    list of that customer's contacts (404 when the actor cannot see the customer)."""
+    page = 1
+    while True:
+        found = uow.services.customers.list_contacts(customer_id, {"page": page, "page_size": MAX_PAGE_SIZE})
+        for contact in found["items"]:
+            if contact["id"] == contact_id:
+                return load(contact_schema, contact, unknown="exclude")
+        if page * MAX_PAGE_SIZE >= found["total"]:
+            raise exceptions.ContactNotFound(fields={"contact_id": ["Not a contact of this customer."]})
+        page += 1
 
 
 def _title(value):
@@ -175,7 +195,7 @@ def create_ticket(uow, data):
     (404 when the creator cannot see it)."""
     actor = require_actor(uow.actor)
     data = load(ticket_schema, data)
-    snapshot = _customer_snapshot(uow, data["customer_id"])
+    snapshot = _customer_snapshot(uow, data["customer_id"], data["contact_id"])
     with uow:
         at = now()
         ticket = Ticket(
@@ -185,6 +205,7 @@ def create_ticket(uow, data):
             group_id=_group_of_type(uow.session, data["type_id"]),
             deadline=data["deadline"],
             customer_id=snapshot["id"] if snapshot else None,
+            contact_id=data["contact_id"] if snapshot else None,
             customer=snapshot,
             creator_id=actor.id,
             status=UNASSIGNED,
@@ -201,33 +222,47 @@ def create_ticket(uow, data):
 
 
 def update_ticket(uow, ticket_id, data):
-    """Edit deadline, customer, type, title, content; only while the ticket waits.
+    """Edit deadline, customer (and its contact), type, title, content; only while the ticket waits.
 
-    A new customer is asked of the customers service first (404 when the editor cannot see it)."""
+    A new customer or contact is asked of the customers service first (404 when the editor cannot
+    see the customer); a new customer without ``contact_id`` leaves the ticket without contact."""
     actor = require_actor(uow.actor)
     data = load(ticket_schema, data, partial=True)
-    snapshot = _customer_snapshot(uow, data["customer_id"]) if "customer_id" in data else None
+    snapshot = contact = customer_asked = None
+    if "customer_id" in data:
+        snapshot = _customer_snapshot(uow, data["customer_id"], data.get("contact_id"))
+    elif data.get("contact_id") is not None:  # a contact of the ticket's current customer
+        with uow:
+            customer_asked = _ticket(uow.session, actor, ticket_id).customer_id
+        contact = _customer_snapshot(uow, customer_asked, data["contact_id"])["contact"]
     with uow:
         ticket = _locked_ticket(uow, ticket_id)
         if not actor.is_admin and ticket.creator_id != actor.id:
             raise exceptions.NotTicketEditor()
         if ticket.status != UNASSIGNED:
             raise exceptions.TicketNotEditable()
-        changes = {}
-        for name in EDITABLE:
-            if name not in data:
-                continue
-            before = ticket_schema.dump(ticket).get(name)
-            if name == "customer_id":
-                ticket.customer_id, ticket.customer = (snapshot["id"], snapshot) if snapshot else (None, None)
-            elif name == "type_id":
-                ticket.group_id = _group_of_type(uow.session, data["type_id"])
-                ticket.type_id = data["type_id"]
-            else:
+        before = ticket_schema.dump(ticket)
+        if "customer_id" in data:
+            ticket.customer_id = snapshot["id"] if snapshot else None
+            ticket.contact_id = data.get("contact_id") if snapshot else None
+            ticket.customer = snapshot
+        elif "contact_id" in data:
+            if contact is not None and ticket.customer_id != customer_asked:
+                raise ConcurrentChange()  # its customer changed while we asked about the contact
+            ticket.contact_id = data["contact_id"]
+            ticket.customer = dict(ticket.customer, contact=contact) if ticket.customer else None
+        if "type_id" in data:
+            ticket.group_id = _group_of_type(uow.session, data["type_id"])
+            ticket.type_id = data["type_id"]
+        for name in ("title", "content", "deadline"):
+            if name in data:
                 setattr(ticket, name, _title(data[name]) if name == "title" else data[name])
-            after = ticket_schema.dump(ticket).get(name)
-            if before != after:
-                changes[name] = {"from": before, "to": after}
+        after = ticket_schema.dump(ticket)
+        changes = {
+            name: {"from": before.get(name), "to": after.get(name)}
+            for name in EDITABLE
+            if before.get(name) != after.get(name)
+        }
         if changes:
             at = now()
             ticket.updated_at = at

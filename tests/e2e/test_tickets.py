@@ -269,6 +269,7 @@ def share(owner, customer, user, mode):
 
 
 SNAPSHOT = ("id", "code", "name", "phone", "email", "address")
+SNAPSHOT_WITH_CONTACT = SNAPSHOT + ("contact",)
 
 
 def test_the_holder_and_the_creator_see_the_tickets_customer_the_rest_of_the_group_does_not(admin, new_user):
@@ -289,19 +290,23 @@ def test_the_holder_and_the_creator_see_the_tickets_customer_the_rest_of_the_gro
     )
     body = {"name": "Công ty " + unique(), "phone": "0901234567", "email": "kt@example.com", "address": "12 Lê Lợi"}
     customer = post_ok(owner, "/api/v1/customers", body, 201)
+    contact_body = {"name": "Chị Lan", "phone": "0912345678", "position": "Kế toán"}
+    contact = post_ok(owner, "/api/v1/customers/{}/contacts".format(customer["id"]), contact_body, 201)
     expected = {key: customer[key] for key in SNAPSHOT}
+    expected["contact"] = {key: contact[key] for key in ("id", "name", "phone", "email", "position")}
     # the creator sees the customer through a share, opens the ticket; then the share is taken back
     share(owner, customer, creator, "add")
     path = "/api/v1/customers/{}/tickets".format(customer["id"])
-    ticket = post_ok(creator, path, {"title": "Hóa đơn sai", "type_id": ticket_type["id"]}, 201)
-    assert ({k: ticket["customer"][k] for k in SNAPSHOT}, ticket["customer_hidden"]) == (expected, False)
+    body = {"title": "Hóa đơn sai", "type_id": ticket_type["id"], "contact_id": contact["id"]}
+    ticket = post_ok(creator, path, body, 201)
+    assert ({k: ticket["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, ticket["customer_hidden"]) == (expected, False)
     share(owner, customer, creator, "remove")
     assert creator.get("/api/v1/customers/{}".format(customer["id"])).status_code == 404
     seen = ticket_of(creator, ticket["id"])
-    assert ({k: seen["customer"][k] for k in SNAPSHOT}, seen["customer_hidden"]) == (expected, False)
+    assert ({k: seen["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, seen["customer_hidden"]) == (expected, False)
     # the assignee sees it while holding the ticket, and not the customer record
     seen = wait_assigned(agent, ticket["id"], agent.user["id"])
-    assert ({k: seen["customer"][k] for k in SNAPSHOT}, seen["customer_hidden"]) == (expected, False)
+    assert ({k: seen["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, seen["customer_hidden"]) == (expected, False)
     assert agent.get("/api/v1/customers/{}".format(customer["id"])).status_code == 404
     by_customer = agent.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()
     assert [t["id"] for t in by_customer["items"]] == [ticket["id"]] and by_customer["total"] == 1
@@ -309,7 +314,12 @@ def test_the_holder_and_the_creator_see_the_tickets_customer_the_rest_of_the_gro
     assert (held["customer"]["code"], held["customer_hidden"]) == (customer["code"], False)
     # the rest of the group does not see it, nor that this customer has tickets
     seen = ticket_of(colleague, ticket["id"])
-    assert (seen["customer_id"], seen["customer"], seen["customer_hidden"]) == (None, None, True)
+    assert (seen["customer_id"], seen["contact_id"], seen["customer"], seen["customer_hidden"]) == (
+        None,
+        None,
+        None,
+        True,
+    )
     listed = {t["id"]: t for t in colleague.get("/api/v1/tickets", params={"page_size": 500}).json()["items"]}
     assert (listed[ticket["id"]]["customer"], listed[ticket["id"]]["customer_hidden"]) == (None, True)
     by_customer = colleague.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()

@@ -72,6 +72,17 @@ class FakeCustomers:
             "email": "an@example.com",
         }
 
+    @rpc(expected_exceptions=(NotFound,))
+    def list_contacts(self, customer_id, query=None):
+        if customer_id == HIDDEN_CUSTOMER:
+            raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
+        contacts = [
+            {"id": customer_id * 10 + n, "customer_id": customer_id, "name": "Chị Lan {}".format(n), "phone": None}
+            for n in range(3)
+        ]
+        page, size = query["page"], query["page_size"]
+        return {"items": contacts[(page - 1) * size : page * size], "total": 3, "page": page, "page_size": size}
+
     @rpc(expected_exceptions=(Forbidden,))
     def visible_customer_ids(self, customer_ids):
         if FORBIDDEN_CUSTOMER in customer_ids:
@@ -193,6 +204,39 @@ def test_tickets_asks_customers_for_the_snapshot_with_the_callers_actor(config, 
     with pytest.raises(NotFound):
         call(tickets, "update_ticket", waiting["id"], {"customer_id": HIDDEN_CUSTOMER}, actor=STAFF)
     assert call(tickets, "get_ticket", waiting["id"], actor=STAFF)["customer_id"] == 8
+
+
+def test_a_ticket_keeps_a_contact_of_its_customer(config, start, tickets):
+    from services.core.errors import InvalidInput
+    from services.tickets.exceptions import ContactNotFound
+
+    ticket_type, _ = setup_group(tickets, [])
+    start(FakeCustomers, config)
+    body = {"title": "Gọi lại", "type_id": ticket_type["id"], "customer_id": 7}
+    created = call(tickets, "create_ticket", dict(body, contact_id=72), actor=STAFF)
+    assert created["contact_id"] == 72
+    assert created["customer"]["contact"] == {
+        "id": 72,
+        "name": "Chị Lan 2",
+        "phone": None,
+        "email": None,
+        "position": None,
+    }
+    with pytest.raises(ContactNotFound):  # a contact of another customer
+        call(tickets, "create_ticket", dict(body, contact_id=81), actor=STAFF)
+    with pytest.raises(InvalidInput) as raised:  # a contact without a customer
+        call(tickets, "create_ticket", {"title": "x", "type_id": ticket_type["id"], "contact_id": 72}, actor=STAFF)
+    assert "contact_id" in raised.value.fields
+    # the contact alone changes on the ticket's customer; a new customer leaves it without contact
+    changed = call(tickets, "update_ticket", created["id"], {"contact_id": 70}, actor=STAFF)
+    assert (changed["contact_id"], changed["customer"]["contact"]["name"]) == (70, "Chị Lan 0")
+    moved = call(tickets, "update_ticket", created["id"], {"customer_id": 8}, actor=STAFF)
+    assert (moved["customer_id"], moved["contact_id"], moved["customer"]["contact"]) == (8, None, None)
+    history = call(tickets, "ticket_history", created["id"], actor=STAFF)["items"]
+    assert [entry["changes"] for entry in history[1:]] == [
+        {"contact_id": {"from": 72, "to": 70}},
+        {"customer_id": {"from": 7, "to": 8}, "contact_id": {"from": 70, "to": None}},
+    ]
 
 
 def test_errors_of_the_services_tickets_calls_are_relayed(config, start, tickets):

@@ -98,6 +98,16 @@ class VisibleQuery(Schema):
     customer_ids = CustomerIds(required=True)
 
 
+class ContactSnapshot(Schema):
+    """What a ticket keeps of the contact of its customer."""
+
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+    position = fields.String(allow_none=True, load_default=None)
+
+
 class CustomerSnapshot(Schema):
     """What other services keep of a customer (tickets, messages): the one contract, answered by
     the customers service's ``customer_snapshot`` and stored on a ticket as it was then."""
@@ -108,6 +118,12 @@ class CustomerSnapshot(Schema):
     phone = fields.String(allow_none=True, load_default=None)
     email = fields.String(allow_none=True, load_default=None)
     address = fields.String(allow_none=True, load_default=None)
+    contact = fields.Nested(
+        ContactSnapshot,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The ticket's contact of this customer, if one is set (tickets only)"},
+    )
 
 
 class Contact(Schema):

@@ -61,6 +61,12 @@ class Ticket(Schema):
     type_id = fields.Integer(required=True, validate=POSITIVE_ID)
     deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.UTC)
     customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
+    contact_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=POSITIVE_ID,
+        metadata={"description": "A contact of the ticket's customer (shown in the customer snapshot)"},
+    )
     customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
     customer_hidden = fields.Boolean(
         dump_only=True,
