@@ -7,10 +7,11 @@ it (assigned, in progress or on hold), always see that ticket's customer snapsho
 and in its history; it does not open the customer record itself (the customers service still
 answers 404 for it).  Everyone else (the rest of the support group, a former assignee) sees the
 customer only if the customers service says they may: before tickets leave the service, it is
-asked which of their customers the reader sees, and the others are blanked (``customer_id`` and
-``customer`` null, ``customer_hidden`` true, so the reader knows to ask for a share).  When the customers service cannot answer, every customer is
-hidden: the tickets stay usable and nothing leaks; any other error of customers (a 403, a 404)
-is relayed to the reader as that status.
+asked which of their customers the reader sees, and the others are blanked (``customer_id``,
+``contact_id`` and ``customer`` null, ``customer_hidden`` true, so the reader knows to ask for a
+share).  When the customers service cannot answer, every customer is hidden: the tickets stay
+usable and nothing leaks; any other error of customers (a 403, a 404) is relayed to the reader
+as that status.
 
 Called with the unit of work once its transaction is over (a call to customers never waits
 inside one).
