@@ -130,8 +130,7 @@ def list_tickets(req):
     errors=(404, 422),
 )
 def create_ticket(req):
-    if req.body.get("customer_id") is not None:
-        return req.rpc("customers", "open_ticket", req.body["customer_id"], req.body)
+    # tickets asks customers whether the user sees the customer (404 otherwise) and for its snapshot
     return req.rpc("tickets", "create_ticket", req.body)
 
 
@@ -146,7 +145,7 @@ def create_ticket(req):
     errors=(404, 422),
 )
 def create_customer_ticket(req, customer_id):
-    return req.rpc("customers", "open_ticket", customer_id, req.body)
+    return req.rpc("tickets", "create_ticket", dict(req.body, customer_id=customer_id))
 
 
 @router.route(
@@ -177,11 +176,7 @@ def get_ticket(req, ticket_id):
     errors=(403, 404, 409, 422),
 )
 def update_ticket(req, ticket_id):
-    customer = None
-    if req.body.get("customer_id") is not None:
-        # the customers service checks that the user can see the new customer (404 otherwise)
-        customer = req.rpc("customers", "customer_snapshot", req.body["customer_id"])
-    return req.rpc("tickets", "update_ticket", ticket_id, req.body, customer)
+    return req.rpc("tickets", "update_ticket", ticket_id, req.body)
 
 
 @router.route(

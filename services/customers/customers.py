@@ -1,6 +1,5 @@
 """Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
 
-from nameko.exceptions import RemoteError
 from sqlalchemy import delete, exists, func, select, text, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +9,7 @@ from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import Contact as ContactSchema
 from services.core.contracts.customers import Customer as CustomerSchema
 from services.core.contracts.customers import CustomerQuery, CustomerSnapshot, VisibleQuery
-from services.core.errors import InvalidInput, relayed
+from services.core.errors import InvalidInput
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, filters, groups, rating, sharing
@@ -138,16 +137,6 @@ def visible_ids(session, actor, customer_ids):
 def snapshot(session, actor, customer_id):
     """What another service keeps of a visible customer (tickets, messages)."""
     return snapshot_schema.dump(visible_customer(session, actor, customer_id))
-
-
-def open_ticket(session, tickets, actor, customer_id, ticket):
-    """A ticket from the customer's page: the customer must be visible; tickets gets its snapshot."""
-    customer = snapshot(session, actor, customer_id)
-    session.rollback()  # nothing to keep; do not hold a transaction open during the call
-    try:
-        return tickets.create_ticket(ticket, customer)
-    except RemoteError as exc:
-        raise relayed(exc)
 
 
 # -- changing ------------------------------------------------------------------

@@ -18,7 +18,6 @@ class CustomersService:
     actor = CurrentActor()
     outbox = OutboxRelay()
     directory = TimedRpcProxy("directory")
-    tickets = TimedRpcProxy("tickets")
     notifications = TimedRpcProxy("notifications")
 
     @rpc
@@ -68,10 +67,6 @@ class CustomersService:
     @rpc(expected_exceptions=EXPECTED)
     def create_contact(self, customer_id, data):
         return customers.create_contact(self.db, self.actor, customer_id, data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def open_ticket(self, customer_id, ticket):
-        return customers.open_ticket(self.db, self.tickets, self.actor, customer_id, ticket)
 
     # -- activities and records ------------------------------------------------------
 

@@ -5,7 +5,8 @@
 - :mod:`ticket_notices`: the assignee of a ticket is told by SMS and email;
 - :mod:`sending`: the sender (a timer) sends queued messages exactly once, with
   retries, backoff and a rate limit per provider;
-- :mod:`messages`: the message log and Twilio's signed status callbacks;
+- :mod:`message_log`: every message queued, with its status (``GET /api/v1/messages``);
+- :mod:`delivery_reports`: statuses the provider reports after sending (Twilio's signed callbacks);
 - :mod:`providers`: Twilio / local log for SMS, SMTP / local folder for email;
 - pure rules: :mod:`segments`, :mod:`advertising`, :mod:`addresses`.
 """

@@ -64,14 +64,15 @@ def _prepare(channel, recipients, advertising, settings, opted):
         yield recipient, address, body, reason
 
 
-def preview_sms(session, actor, data, settings):
+def preview_sms(uow, data, settings):
     """Encoding, length and segments of an SMS text (merge fields not yet filled), before sending it."""
-    require_actor(actor)
+    require_actor(uow.actor)
     data = load(SmsPreview(), data)
     content, answer = data["content"], {}
     if data.get("brandname"):
-        brandname = find_brandname(session, data["brandname"])
-        if brandname.kind == "advertising":
+        with uow:
+            kind = find_brandname(uow.session, data["brandname"]).kind
+        if kind == "advertising":
             content = with_prefix(content)
             now = settings.now()
             opening = settings.advertising.next_opening(now)
@@ -87,10 +88,30 @@ def preview_sms(session, actor, data, settings):
     return answer
 
 
-def open_batch(session, actor, data, settings):
+def open_batch(uow, data, settings):
     """Check a batch and reserve its id; answers ``{batch_id, recipients, segments, skipped}``."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(BatchPlan(), data)
+    with uow:
+        batch = _open_batch(uow, actor, data, settings)
+        uow.commit()
+    log.info(
+        "batch %s opened by user %s: %s %s recipients, %s skipped, %s segments",
+        batch.id,
+        actor.id,
+        batch.recipients,
+        batch.channel,
+        batch.skipped,
+        batch.segments,
+    )
+    answer = {"batch_id": batch.id, "recipients": batch.recipients, "skipped": batch.skipped}
+    if batch.channel == "sms":
+        answer["segments"] = batch.segments
+    return answer
+
+
+def _open_batch(uow, actor, data, settings):
+    session = uow.session
     channel = data["channel"]
     brandname = None
     if channel == "sms":
@@ -126,25 +147,21 @@ def open_batch(session, actor, data, settings):
         requested_by=actor.id,
     )
     session.add(batch)
-    session.commit()
-    log.info(
-        "batch %s opened by user %s: %s %s recipients, %s skipped, %s segments",
-        batch.id,
-        actor.id,
-        count,
-        channel,
-        skipped,
-        total_segments,
-    )
-    answer = {"batch_id": batch.id, "recipients": count, "skipped": skipped}
-    if channel == "sms":
-        answer["segments"] = total_segments
-    return answer
+    session.flush()
+    return batch
 
 
-def queue_batch(session, event_id, data, settings, consumer="notifications.queue_batch"):
+def queue_batch(uow, event_id, data, settings, consumer="notifications.queue_batch"):
     """Queue the messages of one ``sms_requested`` / ``email_requested`` event (idempotent)."""
     data = load(BatchRequested(), data)  # a malformed event goes to the dead letters
+    with uow:
+        inserted = _queue_batch(uow, event_id, data, settings, consumer)
+        uow.commit()
+    return inserted
+
+
+def _queue_batch(uow, event_id, data, settings, consumer):
+    session = uow.session
     batch = session.get(Batch, data["batch_id"])
     if batch is None:
         raise exceptions.BatchNotFound("Batch {} was never opened.".format(data["batch_id"]))
@@ -184,7 +201,6 @@ def queue_batch(session, event_id, data, settings, consumer="notifications.queue
     for start in range(0, len(rows), INSERT_CHUNK):
         result = session.execute(QUEUE_MESSAGES, rows[start : start + INSERT_CHUNK])
         inserted += len(result.all())
-    session.commit()
     log.info(
         "batch %s part %s/%s: %s messages queued (%s already there)",
         batch.id,

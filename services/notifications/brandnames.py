@@ -1,11 +1,11 @@
 """Brandnames: the SMS sender names an admin configures, for customer care or advertising."""
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from services.core.actor import require_actor
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.notifications import Brandname as BrandnameSchema
 from services.core.contracts.notifications import BrandnameQuery
+from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.notifications import exceptions
 from services.notifications.models import Brandname
@@ -13,34 +13,26 @@ from services.notifications.models import Brandname
 brandname_schema = BrandnameSchema()
 
 
-def require_admin(actor):
-    require_actor(actor)
-    if not actor.is_admin:
-        raise exceptions.NotAdmin()
-
-
-def list_brandnames(session, actor, query):
-    require_actor(actor)  # everyone sending SMS chooses one
+def list_brandnames(uow, query):
+    require_actor(uow.actor)  # everyone sending SMS chooses one
     query = load(BrandnameQuery(), query)
     statement = select(Brandname).order_by(Brandname.name)
     if "kind" in query:
         statement = statement.where(Brandname.kind == query["kind"])
-    return paginate(session, statement, query["page"], query["page_size"], brandname_schema.dump)
+    with uow:
+        return paginate(uow.session, statement, query["page"], query["page_size"], brandname_schema.dump)
 
 
-def create_brandname(session, actor, data):
-    require_admin(actor)
+def create_brandname(uow, data):
+    require_admin(uow.actor)
     data = load(brandname_schema, data)
-    if session.scalar(select(Brandname.id).where(func.lower(Brandname.name) == data["name"].lower())):
-        raise exceptions.BrandnameTaken()
-    brandname = Brandname(name=data["name"], kind=data["kind"], sender=data["sender"])
-    session.add(brandname)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise exceptions.BrandnameTaken() from exc
-    session.commit()
+    with uow:
+        if uow.session.scalar(select(Brandname.id).where(func.lower(Brandname.name) == data["name"].lower())):
+            raise exceptions.BrandnameTaken()
+        brandname = Brandname(name=data["name"], kind=data["kind"], sender=data["sender"])
+        uow.session.add(brandname)
+        flush_unique(uow.session, exceptions.BrandnameTaken)
+        uow.commit()
     return brandname_schema.dump(brandname)
 
 

@@ -3,11 +3,6 @@
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 
 
-class NotAdmin(Forbidden):
-    code = "ADMIN_REQUIRED"
-    message = "Only an admin can do this."
-
-
 class BrandnameNotFound(InvalidInput):
     code = "BRANDNAME_NOT_FOUND"
     message = "No such brandname."

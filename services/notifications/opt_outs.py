@@ -3,13 +3,12 @@
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
-from services.core.actor import require_actor
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.notifications import OptOut as OptOutSchema
 from services.core.contracts.notifications import OptOutKey, OptOutQuery
 from services.core.schemas import load, paginate
 from services.notifications import exceptions
 from services.notifications.addresses import normalize
-from services.notifications.brandnames import require_admin
 from services.notifications.models import OptOut
 
 opt_out_schema = OptOutSchema()
@@ -24,8 +23,8 @@ def _address(channel, address, settings):
     return normalized
 
 
-def list_opt_outs(session, actor, query, settings):
-    require_actor(actor)
+def list_opt_outs(uow, query, settings):
+    require_actor(uow.actor)
     query = load(OptOutQuery(), query)
     statement = select(OptOut).order_by(OptOut.id)
     if "channel" in query:
@@ -36,31 +35,38 @@ def list_opt_outs(session, actor, query, settings):
             normalize(c, query["address"], settings.country_code) for c in ([channel] if channel else ["sms", "email"])
         }
         statement = statement.where(OptOut.address.in_([c for c in candidates if c] or [query["address"]]))
-    return paginate(session, statement, query["page"], query["page_size"], opt_out_schema.dump)
+    with uow:
+        return paginate(uow.session, statement, query["page"], query["page_size"], opt_out_schema.dump)
 
 
-def add_opt_out(session, actor, data, settings):
+def add_opt_out(uow, data, settings):
     """Anyone may record that an address asked to receive nothing more (idempotent)."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(opt_out_schema, data)
     address = _address(data["channel"], data["address"], settings)
-    session.execute(
-        insert(OptOut).values(channel=data["channel"], address=address, created_by=actor.id).on_conflict_do_nothing()
-    )
-    session.commit()
-    opt_out = session.scalar(select(OptOut).where(OptOut.channel == data["channel"], OptOut.address == address))
+    with uow:
+        uow.session.execute(
+            insert(OptOut)
+            .values(channel=data["channel"], address=address, created_by=actor.id)
+            .on_conflict_do_nothing()
+        )
+        opt_out = uow.session.scalar(select(OptOut).where(OptOut.channel == data["channel"], OptOut.address == address))
+        uow.commit()
     return opt_out_schema.dump(opt_out)
 
 
-def remove_opt_out(session, actor, data, settings):
+def remove_opt_out(uow, data, settings):
     """Only an admin may let messages reach an opted-out address again."""
-    require_admin(actor)
+    require_admin(uow.actor)
     data = load(OptOutKey(), data)
     address = _address(data["channel"], data["address"], settings)
-    removed = session.execute(delete(OptOut).where(OptOut.channel == data["channel"], OptOut.address == address))
-    if not removed.rowcount:
-        raise exceptions.OptOutNotFound()
-    session.commit()
+    with uow:
+        removed = uow.session.execute(
+            delete(OptOut).where(OptOut.channel == data["channel"], OptOut.address == address)
+        )
+        if not removed.rowcount:
+            raise exceptions.OptOutNotFound()
+        uow.commit()
 
 
 def opted_out(session, channel, addresses):

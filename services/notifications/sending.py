@@ -105,17 +105,18 @@ def _outgoing(row):
     )
 
 
-def claim(session, settings):
+def claim(uow, settings):
     """Claim up to ``claim_size`` due messages (committed); returns those to send."""
-    rows = session.execute(
-        CLAIM,
-        {
-            "advertising_open": settings.advertising.is_open(settings.now()),
-            "limit": settings.claim_size,
-            "lease": settings.lease_seconds,
-        },
-    ).all()
-    session.commit()
+    with uow:
+        rows = uow.session.execute(
+            CLAIM,
+            {
+                "advertising_open": settings.advertising.is_open(settings.now()),
+                "limit": settings.claim_size,
+                "lease": settings.lease_seconds,
+            },
+        ).all()
+        uow.commit()
     skipped = [row.id for row in rows if row.status == "skipped"]
     if skipped:
         log.info("skipped %s opted-out messages: %s", len(skipped), skipped[:20])
@@ -140,8 +141,8 @@ def _send_one(channels, item, send_by, settings):
         return message, attempts, None, ProviderError("{}: {}".format(type(exc).__name__, exc))
 
 
-def record(session, results, settings, stats):
-    """Record the outcomes of sent messages (one statement per kind of outcome), then commit."""
+def record(uow, results, settings, stats):
+    """Record the outcomes of sent messages (one statement per kind of outcome), committed."""
     sent, retry, failed, released = [], [], [], []
     for message, attempts, provider_id, error in results:
         if error is None:
@@ -160,8 +161,9 @@ def record(session, results, settings, stats):
                 settings.backoff(attempts),
                 error,
             )
-    _mark(session, sent=sent, retry=retry, failed=failed, released=released)
-    session.commit()
+    with uow:
+        _mark(uow.session, sent=sent, retry=retry, failed=failed, released=released)
+        uow.commit()
     stats.update(sent=len(sent), retried=len(retry), failed=len(failed), released=len(released))
 
 
@@ -180,8 +182,16 @@ def _mark(session, sent=(), retry=(), failed=(), released=()):
         session.execute(RELEASE, {"ids": list(released)})
 
 
-def reconcile_interrupted(session, channels, settings, stats, limit=50):
-    """Settle messages left ``sending`` by a stopped instance (lease expired)."""
+def reconcile_interrupted(uow, channels, settings, stats, limit=50):
+    """Settle messages left ``sending`` by a stopped instance (lease expired).
+
+    Their rows stay locked (``SKIP LOCKED`` for the other instances) while the provider is asked."""
+    with uow:
+        _reconcile(uow.session, channels, settings, stats, limit)
+        uow.commit()
+
+
+def _reconcile(session, channels, settings, stats, limit):
     rows = session.execute(IN_DOUBT, {"lease": settings.lease_seconds, "limit": limit}).all()
     for row in rows:
         message = _outgoing(row)
@@ -214,7 +224,6 @@ def reconcile_interrupted(session, channels, settings, stats, limit=50):
             _mark(session, failed=[(row.id, reason)])
             stats["recovered_failed"] += 1
         log.info("interrupted message %s to %s: %s", row.id, row.to, outcome)
-    session.commit()
 
 
 def _receive(finished, timeout):
@@ -228,13 +237,12 @@ def _receive(finished, timeout):
         return received
 
 
-def _settle_after_error(session, outcomes, ready, settings, stats):
+def _settle_after_error(uow, outcomes, ready, settings, stats):
     """Best effort after a failed tick: record what was sent, give back what was claimed but not
     started; whatever cannot be written now is settled when its lease ends (reconcile_interrupted)."""
     try:
-        session.rollback()
         record(
-            session,
+            uow,
             outcomes + [(message, attempts, None, RELEASED) for (message, attempts), _ in ready],
             settings,
             stats,
@@ -249,7 +257,7 @@ def _settle_after_error(session, outcomes, ready, settings, stats):
 RECORD_EVERY = 0.2
 
 
-def send_due(session, channels, settings):
+def send_due(uow, channels, settings):
     """One sender tick: settle interrupted messages, then send until none is due or time is up.
 
     ``concurrency`` messages are always on their way to the providers: the next ones are claimed
@@ -260,7 +268,7 @@ def send_due(session, channels, settings):
     """
     stats = Counter()
     started = time.monotonic()
-    reconcile_interrupted(session, channels, settings, stats)
+    reconcile_interrupted(uow, channels, settings, stats)
     concurrency = max(1, settings.concurrency)
     pool = eventlet.GreenPool(concurrency)
     finished = LightQueue()
@@ -270,7 +278,7 @@ def send_due(session, channels, settings):
         while True:
             if more and len(ready) < concurrency:
                 more = time.monotonic() - started < settings.tick_seconds
-                claimed = claim(session, settings) if more else []
+                claimed = claim(uow, settings) if more else []
                 send_by = time.monotonic() + settings.lease_seconds / 2
                 ready.extend((item, send_by) for item in claimed)
                 more = more and bool(claimed)
@@ -287,11 +295,11 @@ def send_due(session, channels, settings):
             if outcomes and (
                 len(outcomes) >= concurrency or not in_flight or time.monotonic() - recorded_at >= RECORD_EVERY
             ):
-                record(session, outcomes, settings, stats)
+                record(uow, outcomes, settings, stats)
                 outcomes, recorded_at = [], time.monotonic()
     except Exception:
         pool.waitall()  # no send outlives its tick
-        _settle_after_error(session, outcomes + _receive(finished, 0), ready, settings, stats)
+        _settle_after_error(uow, outcomes + _receive(finished, 0), ready, settings, stats)
         raise
     if stats:
         log.info("sender: %s", dict(stats))

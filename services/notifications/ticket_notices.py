@@ -40,11 +40,13 @@ def deadline_text(deadline, zone):
     return " (deadline {:%d/%m/%Y %H:%M})".format(moment)
 
 
-def notify_assignee(session, event_id, data, contact_of, settings):
+def notify_assignee(uow, event_id, data, settings):
     """Queue the SMS and email of one ``ticket_assigned`` event (once per event).
 
-    ``contact_of(user_id)`` answers ``{id, full_name, email, phone}`` or None for
-    an unknown user.  Returns the number of messages queued.
+    The directory's ``contact_of(user_id)`` (asked before our transaction opens) answers
+    ``{id, full_name, email, phone}``, or None for an unknown user; an error of the directory
+    is relayed (a 404/403 is not retried: the event goes to the dead letters).  Returns the
+    number of messages queued.
     """
     data = dict(data or {})
     if "id" not in data and "ticket_id" in data:
@@ -52,7 +54,7 @@ def notify_assignee(session, event_id, data, contact_of, settings):
     ticket = load(TicketAssigned(), data)  # a malformed event goes to the dead letters
     if ticket.get("assignee_id") is None:
         return 0
-    contact = contact_of(ticket["assignee_id"])
+    contact = uow.services.directory.contact_of(ticket["assignee_id"])
     if contact is None:
         log.warning("ticket %s: assignee %s is unknown, nobody to notify", ticket["ticket_id"], ticket["assignee_id"])
         return 0
@@ -60,8 +62,16 @@ def notify_assignee(session, event_id, data, contact_of, settings):
         log.info("ticket %s: assignee %s is deactivated, not notified", ticket["ticket_id"], ticket["assignee_id"])
         return 0
     contact = load(UserContact(), contact, unknown="exclude")
-    if not first_delivery(session, CONSUMER, event_id):
-        return 0
+    with uow:
+        if not first_delivery(uow.session, CONSUMER, event_id):
+            return 0
+        queued = _queue_notices(uow.session, event_id, ticket, contact, settings)
+        uow.commit()
+    log.info("ticket %s assigned to user %s: %s notification(s) queued", ticket["ticket_id"], contact["id"], queued)
+    return queued
+
+
+def _queue_notices(session, event_id, ticket, contact, settings):
     values = {
         "ticket_id": ticket["ticket_id"],
         "title": ticket["title"],
@@ -118,6 +128,4 @@ def notify_assignee(session, event_id, data, contact_of, settings):
         )
     if rows:
         session.execute(insert(Message).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    session.commit()
-    log.info("ticket %s assigned to user %s: %s notification(s) queued", ticket["ticket_id"], contact["id"], len(rows))
     return len(rows)

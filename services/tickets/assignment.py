@@ -17,7 +17,15 @@ from services.core.contracts.tickets import Ticket as TicketSchema
 from services.core.contracts.tickets import TicketHistoryEntry
 from services.core.db import advisory_lock
 from services.core.outbox import record_event
-from services.tickets.models import ASSIGNED, ON_HOLD, OPEN_STATUSES, UNASSIGNED, GroupMember, Ticket, TicketHistory
+from services.tickets.models import (
+    ASSIGNED,
+    HELD_STATUSES,
+    OPEN_STATUSES,
+    UNASSIGNED,
+    GroupMember,
+    Ticket,
+    TicketHistory,
+)
 
 # first key of the two-key advisory lock: "a tickets support group"
 GROUP_LOCK = 7301
@@ -118,7 +126,7 @@ def take_back(session, group_id, user_ids, actor, reason):
         .where(
             Ticket.group_id == group_id,
             Ticket.assignee_id.in_(list(user_ids)),
-            Ticket.status.in_(OPEN_STATUSES + (ON_HOLD,)),
+            Ticket.status.in_(HELD_STATUSES),
         )
         .order_by(Ticket.id)
         .with_for_update()

@@ -3,9 +3,9 @@
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 
 
-class NotAdmin(Forbidden):
-    code = "ADMIN_REQUIRED"
-    message = "Only an admin can do this."
+class KpiNotAllowed(Forbidden):
+    code = "KPI_NOT_ALLOWED"
+    message = "You may see the KPI of yourself and of the departments you manage."
 
 
 class TicketTypeNotFound(NotFound):
@@ -53,6 +53,11 @@ class TicketNotFound(NotFound):
     message = "Ticket not found."
 
 
+class ContactNotFound(NotFound):
+    code = "CONTACT_NOT_FOUND"
+    message = "This contact is not a contact of the ticket's customer."
+
+
 class TicketNotEditable(Conflict):
     code = "TICKET_NOT_EDITABLE"
     message = "A ticket can be edited only while it is waiting (unassigned)."
@@ -83,6 +88,8 @@ class NotTicketEditor(Forbidden):
     message = "Only the ticket's creator or an admin can edit it."
 
 
-class CustomerNotChecked(InvalidInput):
-    code = "CUSTOMER_NOT_CHECKED"
-    message = "A ticket's customer must come with the customers service's snapshot."
+class UnreadableTicket(InvalidInput):
+    """A stored ticket the dispatcher cannot read (not retried: its event goes to the dead letters)."""
+
+    code = "TICKET_UNREADABLE"
+    message = "This ticket's stored data cannot be read; it stays waiting for an operator."

@@ -25,28 +25,33 @@ RECEIVING_ACTIONS = ("assigned", "accepted", "transferred")
 kpi_schema = Kpi()
 
 
-def _allowed_employees(directory, actor):
-    """Whose KPI a non-admin may see: themself and the members of the departments they manage."""
+def _allowed_employees(uow):
+    """Whose KPI a non-admin may see: themself and the members of the departments they manage
+    (asked of the directory before our transaction opens)."""
+    actor = uow.actor
     allowed = {actor.id}
     if actor.managed_department_ids:
-        found = directory.active_members([], list(actor.managed_department_ids))
+        found = uow.services.directory.active_members([], list(actor.managed_department_ids))
         for members in found["department_members"].values():
             allowed.update(members)
     return allowed
 
 
-def employee_kpi(session, directory, actor, query):
-    require_actor(actor)
+def employee_kpi(uow, query):
+    actor = require_actor(uow.actor)
     query = load(KpiQuery(), query)
-    start, end = query["start"], query["end"]
     wanted = query.get("user_id")
     if not actor.is_admin:
-        allowed = _allowed_employees(directory, actor)
+        allowed = _allowed_employees(uow)
         if wanted and set(wanted) - allowed:
-            raise exceptions.NotAdmin(
-                "You may see the KPI of yourself and of the departments you manage.", code="KPI_NOT_ALLOWED"
-            )
+            raise exceptions.KpiNotAllowed()
         wanted = sorted(wanted or allowed)
+    with uow:
+        return _figures(uow.session, query["start"], query["end"], wanted)
+
+
+def _figures(session, start, end, wanted):
+    """The KPI rows of ``wanted`` (None: everyone with figures or in a support group)."""
 
     def only_wanted(column):
         return column.in_(wanted) if wanted else true()

@@ -19,6 +19,8 @@ UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD, DONE, CANCELLED = (
 STATUSES = (UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD, DONE, CANCELLED)
 # what counts against a member's capacity (SPEC §3)
 OPEN_STATUSES = (ASSIGNED, IN_PROGRESS)
+# the assignee holds the ticket (and sees its customer, SPEC §1)
+HELD_STATUSES = (ASSIGNED, IN_PROGRESS, ON_HOLD)
 FINISHED_STATUSES = (DONE, CANCELLED)
 
 
@@ -102,7 +104,9 @@ class Ticket(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("support_groups.id"))
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # snapshot of the customer taken by the customers service when the ticket was opened
+    # a contact of that customer (its snapshot is the ``contact`` of ``customer``)
+    contact_id: Mapped[int | None] = mapped_column(Integer)
+    # snapshot of the customer (and of the contact) asked of the customers service when set
     customer: Mapped[dict | None] = mapped_column(JSONB)
     creator_id: Mapped[int] = mapped_column(Integer, index=True)
     status: Mapped[str] = mapped_column(String(20), default=UNASSIGNED)

@@ -4,12 +4,11 @@ import logging
 
 from sqlalchemy import func, select
 
-from services.core.actor import require_actor
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.tickets import Availability, SupportGroupQuery, TicketTypeQuery
 from services.core.contracts.tickets import SupportGroup as SupportGroupSchema
 from services.core.contracts.tickets import TicketType as TicketTypeSchema
 from services.core.db import flush_unique
-from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.tickets import exceptions
 from services.tickets.assignment import lock_group, open_tickets_by_member, take_back
@@ -22,31 +21,27 @@ group_schema = SupportGroupSchema()
 members_schema = SupportGroupSchema(only=("members",))
 
 
-def require_admin(actor):
-    require_actor(actor)
-    if not actor.is_admin:
-        raise exceptions.NotAdmin()
-
-
 # -- ticket types -------------------------------------------------------------
 
 
-def list_ticket_types(session, actor, query):
-    require_actor(actor)
+def list_ticket_types(uow, query):
+    require_actor(uow.actor)
     query = load(TicketTypeQuery(), query)
     statement = select(TicketType).order_by(TicketType.id)
     if query.get("q"):
         statement = statement.where(func.lower(TicketType.name).like("%{}%".format(query["q"].lower())))
-    return paginate(session, statement, query["page"], query["page_size"], ticket_type_schema.dump)
+    with uow:
+        return paginate(uow.session, statement, query["page"], query["page_size"], ticket_type_schema.dump)
 
 
-def create_ticket_type(session, actor, data):
-    require_admin(actor)
+def create_ticket_type(uow, data):
+    require_admin(uow.actor)
     data = load(ticket_type_schema, data)
-    ticket_type = TicketType(name=data["name"].strip())
-    session.add(ticket_type)
-    flush_unique(session, exceptions.TicketTypeNameTaken)
-    session.commit()
+    with uow:
+        ticket_type = TicketType(name=data["name"].strip())
+        uow.session.add(ticket_type)
+        flush_unique(uow.session, exceptions.TicketTypeNameTaken)
+        uow.commit()
     return ticket_type_schema.dump(ticket_type)
 
 
@@ -69,28 +64,31 @@ def _group(session, group_id):
     return group
 
 
-def list_groups(session, actor, query):
-    require_actor(actor)
+def list_groups(uow, query):
+    require_actor(uow.actor)
     query = load(SupportGroupQuery(), query)
     statement = select(SupportGroup).order_by(SupportGroup.id)
     if query.get("q"):
         statement = statement.where(func.lower(SupportGroup.name).like("%{}%".format(query["q"].lower())))
     if "user_id" in query:
         statement = statement.where(SupportGroup.members.any(GroupMember.user_id == query["user_id"]))
-    return paginate(session, statement, query["page"], query["page_size"], lambda g: dump_group(session, g))
+    with uow:
+        session = uow.session
+        return paginate(session, statement, query["page"], query["page_size"], lambda g: dump_group(session, g))
 
 
-def get_group(session, actor, group_id):
-    require_actor(actor)
-    return dump_group(session, _group(session, group_id))
+def get_group(uow, group_id):
+    require_actor(uow.actor)
+    with uow:
+        return dump_group(uow.session, _group(uow.session, group_id))
 
 
-def _check_users(directory, members):
-    """Members must be existing, active directory users."""
+def _check_users(uow, members):
+    """Members must be existing, active directory users (asked before our transaction opens)."""
     user_ids = sorted({member["user_id"] for member in members})
     if not user_ids:
         return
-    found = directory.active_members(user_ids, [])
+    found = uow.services.directory.active_members(user_ids, [])
     active = {user["id"] for user in found["users"] if user["active"]}
     refused = [user_id for user_id in user_ids if user_id not in active]
     if refused:
@@ -121,47 +119,55 @@ def _ticket_types(session, type_ids, group_id=None):
     return list(types)
 
 
-def _group_changed(session, actor, group, frees_members):
-    record_event(session, "support_group_changed", {"group_id": group.id, "frees_members": frees_members}, actor)
+def _group_changed(uow, group, frees_members):
+    uow.record_event("support_group_changed", {"group_id": group.id, "frees_members": frees_members})
 
 
-def create_group(session, directory, actor, data):
-    require_admin(actor)
+def create_group(uow, data):
+    actor = require_admin(uow.actor)
     data = load(group_schema, data)
-    _check_users(directory, data["members"])
-    group = SupportGroup(name=data["name"].strip())
-    session.add(group)
-    flush_unique(session, exceptions.SupportGroupNameTaken)
-    for ticket_type in _ticket_types(session, data["ticket_type_ids"], group.id):
-        ticket_type.group_id = group.id
-    for member in data["members"]:
-        session.add(
-            GroupMember(
-                group_id=group.id,
-                user_id=member["user_id"],
-                priority=member["priority"],
-                capacity=member["capacity"],
-                available=True,
+    _check_users(uow, data["members"])
+    with uow:
+        session = uow.session
+        group = SupportGroup(name=data["name"].strip())
+        session.add(group)
+        flush_unique(session, exceptions.SupportGroupNameTaken)
+        for ticket_type in _ticket_types(session, data["ticket_type_ids"], group.id):
+            ticket_type.group_id = group.id
+        for member in data["members"]:
+            session.add(
+                GroupMember(
+                    group_id=group.id,
+                    user_id=member["user_id"],
+                    priority=member["priority"],
+                    capacity=member["capacity"],
+                    available=True,
+                )
             )
-        )
-    session.flush()
-    _group_changed(session, actor, group, bool(data["members"]))
-    session.commit()
-    session.refresh(group)
-    log.info("support group %s %r created by %s", group.id, group.name, actor.id)
-    return dump_group(session, group)
+        session.flush()
+        _group_changed(uow, group, bool(data["members"]))
+        uow.commit()
+        session.refresh(group)
+        log.info("support group %s %r created by %s", group.id, group.name, actor.id)
+        return dump_group(session, group)
 
 
-def update_group(session, directory, actor, group_id, data):
+def update_group(uow, group_id, data):
     """Rename, set the owned ticket types, and/or replace the members (availability of those kept is kept).
 
     The unfinished tickets of a member who leaves go back to waiting and to the other members."""
-    require_admin(actor)
+    actor = require_admin(uow.actor)
     raw, data = data, load(group_schema, data, partial=True)
     if "members" in data:
         # each member is complete (user_id required, defaults applied) even in a partial update
         data["members"] = load(members_schema, {"members": raw["members"]})["members"]
-        _check_users(directory, data["members"])
+        _check_users(uow, data["members"])
+    with uow:
+        return _update_group(uow, actor, group_id, data)
+
+
+def _update_group(uow, actor, group_id, data):
+    session = uow.session
     lock_group(session, group_id)
     group = _group(session, group_id)
     frees_members = False
@@ -192,34 +198,33 @@ def update_group(session, directory, actor, group_id, data):
             frees_members = True  # their tickets wait again: the dispatcher gives them to the others
         group.members = kept
     session.flush()
-    _group_changed(session, actor, group, frees_members)
-    session.commit()
+    _group_changed(uow, group, frees_members)
+    uow.commit()
     session.refresh(group)
     return dump_group(session, group)
 
 
-def set_availability(session, actor, group_id, user_id, data):
+def set_availability(uow, group_id, user_id, data):
     """A member marks themself away or back (an admin may do it for anyone)."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(Availability(), data)
     if not actor.is_admin and actor.id != user_id:
         raise exceptions.NotGroupMember(
             "Only the member themself or an admin can change their availability.", code="NOT_THE_MEMBER"
         )
-    lock_group(session, group_id)
-    _group(session, group_id)
-    member = session.get(GroupMember, (group_id, user_id))
-    if member is None:
-        raise exceptions.MemberNotFound()
-    changed = member.available != data["available"]
-    member.available = data["available"]
-    if changed:
-        record_event(
-            session,
-            "member_availability_changed",
-            {"group_id": group_id, "user_id": user_id, "available": member.available},
-            actor,
-        )
-    session.commit()
+    with uow:
+        lock_group(uow.session, group_id)
+        _group(uow.session, group_id)
+        member = uow.session.get(GroupMember, (group_id, user_id))
+        if member is None:
+            raise exceptions.MemberNotFound()
+        changed = member.available != data["available"]
+        member.available = data["available"]
+        if changed:
+            uow.record_event(
+                "member_availability_changed",
+                {"group_id": group_id, "user_id": user_id, "available": member.available},
+            )
+        uow.commit()
     log.info("member %s of group %s is now %s", user_id, group_id, "available" if member.available else "away")
     return {"group_id": group_id, "user_id": user_id, "available": member.available}

@@ -2,19 +2,24 @@
 
 Who may see a ticket: admins, its creator, its assignee, and members of its
 support group; everyone else gets 404.
+
+A ticket's customer is asked of the customers service by tickets itself
+(``customer_snapshot``, with the actor of the call: 404 for a customer the actor
+cannot see), before the ticket's transaction opens; no caller hands tickets a
+snapshot.  What a reader sees of that customer afterwards: :mod:`customer_view`.
 """
 
 import logging
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import and_, or_, select, true
 
 from services.core.actor import require_actor
-from services.core.contracts.tickets import CustomerSnapshot, TicketQuery, Transfer
+from services.core.contracts.customers import ContactSnapshot, CustomerSnapshot
 from services.core.contracts.tickets import Ticket as TicketSchema
-from services.core.errors import InvalidInput
-from services.core.outbox import record_event
-from services.core.schemas import load, paginate
-from services.tickets import exceptions
+from services.core.contracts.tickets import TicketQuery, Transfer
+from services.core.errors import ConcurrentChange, InvalidInput
+from services.core.schemas import MAX_PAGE_SIZE, load, paginate
+from services.tickets import customer_view, exceptions
 from services.tickets.assignment import (
     dump_history,
     dump_ticket,
@@ -31,6 +36,7 @@ from services.tickets.models import (
     CANCELLED,
     DONE,
     FINISHED_STATUSES,
+    HELD_STATUSES,
     IN_PROGRESS,
     ON_HOLD,
     UNASSIGNED,
@@ -44,7 +50,8 @@ log = logging.getLogger(__name__)
 
 ticket_schema = TicketSchema()
 snapshot_schema = CustomerSnapshot()
-EDITABLE = ("title", "content", "type_id", "deadline", "customer_id")
+contact_schema = ContactSnapshot()
+EDITABLE = ("title", "content", "type_id", "deadline", "customer_id", "contact_id")
 
 
 def _visible(actor):
@@ -58,6 +65,15 @@ def _visible(actor):
     )
 
 
+def _seen_by_work(actor):
+    """SQL condition: tickets whose customer the actor sees because of the work (their creator, or
+    their assignee while holding them), whoever that customer is (SPEC §1)."""
+    return or_(
+        Ticket.creator_id == actor.id,
+        and_(Ticket.assignee_id == actor.id, Ticket.status.in_(HELD_STATUSES)),
+    )
+
+
 def _ticket(session, actor, ticket_id, lock=False):
     statement = select(Ticket).where(Ticket.id == ticket_id, _visible(actor))
     if lock:
@@ -68,15 +84,15 @@ def _ticket(session, actor, ticket_id, lock=False):
     return ticket
 
 
-def _locked_ticket(session, actor, ticket_id):
+def _locked_ticket(uow, ticket_id):
     """The ticket under its group's lock, then its row lock (always in this order)."""
     while True:
-        group_id = _ticket(session, actor, ticket_id).group_id
-        lock_group(session, group_id)
-        ticket = _ticket(session, actor, ticket_id, lock=True)
+        group_id = _ticket(uow.session, uow.actor, ticket_id).group_id
+        lock_group(uow.session, group_id)
+        ticket = _ticket(uow.session, uow.actor, ticket_id, lock=True)
         if ticket.group_id == group_id:
             return ticket
-        session.rollback()  # moved to another group meanwhile: lock that one instead
+        uow.rollback()  # moved to another group meanwhile: lock that one instead
 
 
 def _group_of_type(session, type_id):
@@ -88,22 +104,32 @@ def _group_of_type(session, type_id):
     return ticket_type.group_id
 
 
-def _snapshot(data, customer):
-    """The customer of a new/edited ticket: only with the customers service's snapshot."""
-    if customer is None:
-        if data.get("customer_id") is not None:
-            raise exceptions.CustomerNotChecked(
-                fields={
-                    "customer_id": [
-                        "Open the ticket through the customers service, which checks that you can see this customer."
-                    ]
-                }
-            )
+def _customer_snapshot(uow, customer_id, contact_id=None):
+    """The customers service's snapshot of a customer the actor sees (its 404 otherwise), with the
+    ticket's contact (one of that customer's contacts) if given; None without a customer.
+
+    Asked before any transaction of ours opens (no lock is held while customers answers)."""
+    if customer_id is None:
+        if contact_id is not None:
+            raise InvalidInput(fields={"contact_id": ["A contact needs the ticket's customer (customer_id)."]})
         return None
-    customer = load(snapshot_schema, customer)
-    if data.get("customer_id") not in (None, customer["id"]):
-        raise exceptions.CustomerNotChecked(fields={"customer_id": ["Does not match the customer of the snapshot."]})
-    return customer
+    snapshot = load(snapshot_schema, uow.services.customers.customer_snapshot(customer_id), unknown="exclude")
+    snapshot["contact"] = _contact(uow, customer_id, contact_id) if contact_id is not None else None
+    return snapshot
+
+
+def _contact(uow, customer_id, contact_id):
+    """The snapshot of contact ``contact_id`` of the customer, found in the customers service's
+    list of that customer's contacts (404 when the actor cannot see the customer)."""
+    page = 1
+    while True:
+        found = uow.services.customers.list_contacts(customer_id, {"page": page, "page_size": MAX_PAGE_SIZE})
+        for contact in found["items"]:
+            if contact["id"] == contact_id:
+                return load(contact_schema, contact, unknown="exclude")
+        if page * MAX_PAGE_SIZE >= found["total"]:
+            raise exceptions.ContactNotFound(fields={"contact_id": ["Not a contact of this customer."]})
+        page += 1
 
 
 def _title(value):
@@ -113,106 +139,138 @@ def _title(value):
     return title
 
 
-def _event(session, actor, event_type, ticket, **extra):
-    record_event(session, event_type, ticket_event(ticket, **extra), actor)
+def _event(uow, event_type, ticket, **extra):
+    uow.record_event(event_type, ticket_event(ticket, **extra))
+
+
+def _shown(uow, ticket):
+    """A ticket leaving the service, as the actor may see its customer (after the transaction)."""
+    return customer_view.shown(uow, ticket)
 
 
 # -- reading ----------------------------------------------------------------
 
 
-def list_tickets(session, actor, query):
-    require_actor(actor)
+def list_tickets(uow, query):
+    """The tickets the actor sees.  Listed by a customer the actor cannot see, only the tickets they
+    see that customer on by their work: the list does not tell that this customer has others."""
+    actor = require_actor(uow.actor)
     query = load(TicketQuery(), query)
     statement = select(Ticket).where(_visible(actor)).order_by(Ticket.id.desc())
     for name in ("status", "assignee_id", "group_id", "customer_id", "type_id"):
         if name in query:
             statement = statement.where(getattr(Ticket, name) == query[name])
-    return paginate(session, statement, query["page"], query["page_size"], dump_ticket)
+    if "customer_id" in query and not customer_view.sees_customer(uow, query["customer_id"]):
+        statement = statement.where(_seen_by_work(actor))
+    with uow:
+        found = paginate(uow.session, statement, query["page"], query["page_size"], dump_ticket)
+    return customer_view.shown(uow, found)
 
 
-def get_ticket(session, actor, ticket_id):
-    require_actor(actor)
-    return dump_ticket(_ticket(session, actor, ticket_id))
+def get_ticket(uow, ticket_id):
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = dump_ticket(_ticket(uow.session, actor, ticket_id))
+    return _shown(uow, ticket)
 
 
-def ticket_history(session, actor, ticket_id):
-    require_actor(actor)
-    _ticket(session, actor, ticket_id)
-    entries = session.scalars(
-        select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)
-    ).all()
-    return {"items": [dump_history(entry) for entry in entries]}
+def ticket_history(uow, ticket_id):
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = dump_ticket(_ticket(uow.session, actor, ticket_id))
+        entries = uow.session.scalars(
+            select(TicketHistory).where(TicketHistory.ticket_id == ticket_id).order_by(TicketHistory.id)
+        ).all()
+        history = {"items": [dump_history(entry) for entry in entries]}
+    return customer_view.shown_history(uow, ticket, history)
 
 
 # -- opening and editing ----------------------------------------------------
 
 
-def create_ticket(session, actor, data, customer=None):
+def create_ticket(uow, data):
     """Open a ticket; it waits ``unassigned`` until the dispatcher gives it to a free member.
 
-    ``customer`` is the snapshot the customers service sends after checking
-    that the actor can see the customer; a ``customer_id`` without it is refused.
-    """
-    require_actor(actor)
+    With a ``customer_id``, the customers service is asked for that customer's snapshot first
+    (404 when the creator cannot see it)."""
+    actor = require_actor(uow.actor)
     data = load(ticket_schema, data)
-    snapshot = _snapshot(data, customer)
-    at = now()
-    ticket = Ticket(
-        title=_title(data["title"]),
-        content=data["content"],
-        type_id=data["type_id"],
-        group_id=_group_of_type(session, data["type_id"]),
-        deadline=data["deadline"],
-        customer_id=snapshot["id"] if snapshot else None,
-        customer=snapshot,
-        creator_id=actor.id,
-        status=UNASSIGNED,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(ticket)
-    session.flush()
-    record_change(session, ticket, "created", actor.id, None, None, at)
-    _event(session, actor, "ticket_created", ticket)
-    session.commit()
-    log.info("ticket %s opened by %s in group %s", ticket.id, actor.id, ticket.group_id)
-    return dump_ticket(ticket)
-
-
-def update_ticket(session, actor, ticket_id, data, customer=None):
-    """Edit deadline, customer, type, title, content; only while the ticket waits."""
-    require_actor(actor)
-    data = load(ticket_schema, data, partial=True)
-    if "customer_id" in data:
-        snapshot = _snapshot(data, customer) if data["customer_id"] is not None else None
-    ticket = _locked_ticket(session, actor, ticket_id)
-    if not actor.is_admin and ticket.creator_id != actor.id:
-        raise exceptions.NotTicketEditor()
-    if ticket.status != UNASSIGNED:
-        raise exceptions.TicketNotEditable()
-    changes = {}
-    for name in EDITABLE:
-        if name not in data:
-            continue
-        before = ticket_schema.dump(ticket).get(name)
-        if name == "customer_id":
-            ticket.customer_id, ticket.customer = (snapshot["id"], snapshot) if snapshot else (None, None)
-        elif name == "type_id":
-            ticket.group_id = _group_of_type(session, data["type_id"])
-            ticket.type_id = data["type_id"]
-        else:
-            setattr(ticket, name, _title(data[name]) if name == "title" else data[name])
-        after = ticket_schema.dump(ticket).get(name)
-        if before != after:
-            changes[name] = {"from": before, "to": after}
-    if changes:
+    snapshot = _customer_snapshot(uow, data["customer_id"], data["contact_id"])
+    with uow:
         at = now()
-        ticket.updated_at = at
-        record_change(session, ticket, "edited", actor.id, ticket.status, None, at, changes=changes)
-        session.flush()
-        _event(session, actor, "ticket_updated", ticket, changes=sorted(changes))
-    session.commit()
-    return dump_ticket(ticket)
+        ticket = Ticket(
+            title=_title(data["title"]),
+            content=data["content"],
+            type_id=data["type_id"],
+            group_id=_group_of_type(uow.session, data["type_id"]),
+            deadline=data["deadline"],
+            customer_id=snapshot["id"] if snapshot else None,
+            contact_id=data["contact_id"] if snapshot else None,
+            customer=snapshot,
+            creator_id=actor.id,
+            status=UNASSIGNED,
+            created_at=at,
+            updated_at=at,
+        )
+        uow.session.add(ticket)
+        uow.session.flush()
+        record_change(uow.session, ticket, "created", actor.id, None, None, at)
+        _event(uow, "ticket_created", ticket)
+        uow.commit()
+    log.info("ticket %s opened by %s in group %s", ticket.id, actor.id, ticket.group_id)
+    return _shown(uow, dump_ticket(ticket))
+
+
+def update_ticket(uow, ticket_id, data):
+    """Edit deadline, customer (and its contact), type, title, content; only while the ticket waits.
+
+    A new customer or contact is asked of the customers service first (404 when the editor cannot
+    see the customer); a new customer without ``contact_id`` leaves the ticket without contact."""
+    actor = require_actor(uow.actor)
+    data = load(ticket_schema, data, partial=True)
+    snapshot = contact = customer_asked = None
+    if "customer_id" in data:
+        snapshot = _customer_snapshot(uow, data["customer_id"], data.get("contact_id"))
+    elif data.get("contact_id") is not None:  # a contact of the ticket's current customer
+        with uow:
+            customer_asked = _ticket(uow.session, actor, ticket_id).customer_id
+        contact = _customer_snapshot(uow, customer_asked, data["contact_id"])["contact"]
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        if not actor.is_admin and ticket.creator_id != actor.id:
+            raise exceptions.NotTicketEditor()
+        if ticket.status != UNASSIGNED:
+            raise exceptions.TicketNotEditable()
+        before = ticket_schema.dump(ticket)
+        if "customer_id" in data:
+            ticket.customer_id = snapshot["id"] if snapshot else None
+            ticket.contact_id = data.get("contact_id") if snapshot else None
+            ticket.customer = snapshot
+        elif "contact_id" in data:
+            if contact is not None and ticket.customer_id != customer_asked:
+                raise ConcurrentChange()  # its customer changed while we asked about the contact
+            ticket.contact_id = data["contact_id"]
+            ticket.customer = dict(ticket.customer, contact=contact) if ticket.customer else None
+        if "type_id" in data:
+            ticket.group_id = _group_of_type(uow.session, data["type_id"])
+            ticket.type_id = data["type_id"]
+        for name in ("title", "content", "deadline"):
+            if name in data:
+                setattr(ticket, name, _title(data[name]) if name == "title" else data[name])
+        after = ticket_schema.dump(ticket)
+        changes = {
+            name: {"from": before.get(name), "to": after.get(name)}
+            for name in EDITABLE
+            if before.get(name) != after.get(name)
+        }
+        if changes:
+            at = now()
+            ticket.updated_at = at
+            record_change(uow.session, ticket, "edited", actor.id, ticket.status, None, at, changes=changes)
+            uow.session.flush()
+            _event(uow, "ticket_updated", ticket, changes=sorted(changes))
+        uow.commit()
+    return _shown(uow, dump_ticket(ticket))
 
 
 # -- working on a ticket ----------------------------------------------------
@@ -235,7 +293,8 @@ def _has_room(session, ticket, member):
         raise exceptions.MemberAtCapacity()
 
 
-def _move(session, actor, ticket, status, action, event_type, reason=None):
+def _move(uow, ticket, status, action, event_type, reason=None):
+    """Change the status of the locked ticket (history, event) and commit."""
     at = now()
     from_status = ticket.status
     ticket.status = status
@@ -244,83 +303,95 @@ def _move(session, actor, ticket, status, action, event_type, reason=None):
         ticket.started_at = at
     if status in FINISHED_STATUSES:
         ticket.completed_at = at
-    record_change(session, ticket, action, actor.id, from_status, ticket.assignee_id, at, reason=reason)
-    session.flush()
-    _event(session, actor, event_type, ticket, previous_status=from_status)
-    session.commit()
-    log.info("ticket %s: %s by %s (%s -> %s)", ticket.id, action, actor.id, from_status, status)
+    record_change(uow.session, ticket, action, uow.actor.id, from_status, ticket.assignee_id, at, reason=reason)
+    uow.session.flush()
+    _event(uow, event_type, ticket, previous_status=from_status)
+    uow.commit()
+    log.info("ticket %s: %s by %s (%s -> %s)", ticket.id, action, uow.actor.id, from_status, status)
     return dump_ticket(ticket)
 
 
-def accept_ticket(session, actor, ticket_id):
+def accept_ticket(uow, ticket_id):
     """A member takes a waiting ticket of their group (within their capacity)."""
-    require_actor(actor)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    member = member_of(session, ticket.group_id, actor.id)
-    if member is None:
-        raise exceptions.NotGroupMember()
-    _require_status(ticket, (UNASSIGNED,), "accept")
-    _has_room(session, ticket, member)
-    give_ticket(session, ticket, member, "accepted", actor)
-    session.commit()
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        member = member_of(uow.session, ticket.group_id, actor.id)
+        if member is None:
+            raise exceptions.NotGroupMember()
+        _require_status(ticket, (UNASSIGNED,), "accept")
+        _has_room(uow.session, ticket, member)
+        give_ticket(uow.session, ticket, member, "accepted", actor)
+        uow.commit()
     log.info("ticket %s accepted by %s", ticket.id, actor.id)
-    return dump_ticket(ticket)
+    return _shown(uow, dump_ticket(ticket))
 
 
-def start_ticket(session, actor, ticket_id):
-    require_actor(actor)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    _require_holder(actor, ticket)
-    _require_status(ticket, (ASSIGNED, ON_HOLD), "start")
-    if ticket.status == ON_HOLD:  # resuming makes the ticket open again: it counts against capacity
-        member = member_of(session, ticket.group_id, ticket.assignee_id)
-        if member is not None:
-            _has_room(session, ticket, member)
-    return _move(session, actor, ticket, IN_PROGRESS, "started", "ticket_started")
+def start_ticket(uow, ticket_id):
+    """Start an assigned ticket, or resume a held one.
+
+    The assignee may always resume their own held ticket, even when that puts them over their
+    capacity (SPEC §3): holding a ticket frees a place the dispatcher may fill meanwhile, and the
+    held ticket must not be stuck behind it.  Over capacity, the dispatcher gives them nothing new
+    until they are below it again (:func:`assignee_choice.free_slots`)."""
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        _require_holder(actor, ticket)
+        _require_status(ticket, (ASSIGNED, ON_HOLD), "start")
+        started = _move(uow, ticket, IN_PROGRESS, "started", "ticket_started")
+    return _shown(uow, started)
 
 
-def hold_ticket(session, actor, ticket_id):
-    require_actor(actor)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    _require_holder(actor, ticket)
-    _require_status(ticket, (ASSIGNED, IN_PROGRESS), "hold")
-    return _move(session, actor, ticket, ON_HOLD, "held", "ticket_held")
+def hold_ticket(uow, ticket_id):
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        _require_holder(actor, ticket)
+        _require_status(ticket, (ASSIGNED, IN_PROGRESS), "hold")
+        held = _move(uow, ticket, ON_HOLD, "held", "ticket_held")
+    return _shown(uow, held)
 
 
-def complete_ticket(session, actor, ticket_id):
-    require_actor(actor)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    _require_holder(actor, ticket)
-    _require_status(ticket, (ASSIGNED, IN_PROGRESS, ON_HOLD), "complete")
-    return _move(session, actor, ticket, DONE, "completed", "ticket_completed")
+def complete_ticket(uow, ticket_id):
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        _require_holder(actor, ticket)
+        _require_status(ticket, (ASSIGNED, IN_PROGRESS, ON_HOLD), "complete")
+        completed = _move(uow, ticket, DONE, "completed", "ticket_completed")
+    return _shown(uow, completed)
 
 
-def cancel_ticket(session, actor, ticket_id):
+def cancel_ticket(uow, ticket_id):
     """The creator, the assignee or an admin cancels a ticket that is not finished."""
-    require_actor(actor)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    if not actor.is_admin and actor.id not in (ticket.creator_id, ticket.assignee_id):
-        raise exceptions.NotTicketHolder("Only the ticket's creator, its assignee or an admin can cancel it.")
-    _require_status(ticket, (UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD), "cancel")
-    return _move(session, actor, ticket, CANCELLED, "cancelled", "ticket_cancelled")
+    actor = require_actor(uow.actor)
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        if not actor.is_admin and actor.id not in (ticket.creator_id, ticket.assignee_id):
+            raise exceptions.NotTicketHolder("Only the ticket's creator, its assignee or an admin can cancel it.")
+        _require_status(ticket, (UNASSIGNED, ASSIGNED, IN_PROGRESS, ON_HOLD), "cancel")
+        cancelled = _move(uow, ticket, CANCELLED, "cancelled", "ticket_cancelled")
+    return _shown(uow, cancelled)
 
 
-def transfer_ticket(session, actor, ticket_id, data):
+def transfer_ticket(uow, ticket_id, data):
     """The holder (or an admin) hands the ticket to another member of the group, with a reason."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(Transfer(), data)
-    ticket = _locked_ticket(session, actor, ticket_id)
-    _require_holder(actor, ticket)
-    _require_status(ticket, (ASSIGNED, IN_PROGRESS, ON_HOLD), "transfer")
-    if data["user_id"] == ticket.assignee_id:
-        raise exceptions.WrongTicketStatus("The ticket is already held by this user.", code="ALREADY_ASSIGNEE")
-    member = member_of(session, ticket.group_id, data["user_id"])
-    if member is None:
-        raise exceptions.MemberNotFound(fields={"user_id": ["Not a member of the ticket's support group."]})
-    _has_room(session, ticket, member)
-    previous = ticket.assignee_id
-    give_ticket(session, ticket, member, "transferred", actor, reason=data["reason"])
-    _event(session, actor, "ticket_transferred", ticket, previous_assignee_id=previous, reason=data["reason"])
-    session.commit()
+    with uow:
+        ticket = _locked_ticket(uow, ticket_id)
+        _require_holder(actor, ticket)
+        _require_status(ticket, (ASSIGNED, IN_PROGRESS, ON_HOLD), "transfer")
+        if data["user_id"] == ticket.assignee_id:
+            raise exceptions.WrongTicketStatus("The ticket is already held by this user.", code="ALREADY_ASSIGNEE")
+        member = member_of(uow.session, ticket.group_id, data["user_id"])
+        if member is None:
+            raise exceptions.MemberNotFound(fields={"user_id": ["Not a member of the ticket's support group."]})
+        _has_room(uow.session, ticket, member)
+        previous = ticket.assignee_id
+        give_ticket(uow.session, ticket, member, "transferred", actor, reason=data["reason"])
+        _event(uow, "ticket_transferred", ticket, previous_assignee_id=previous, reason=data["reason"])
+        uow.commit()
     log.info("ticket %s transferred by %s from %s to %s", ticket.id, actor.id, previous, member.user_id)
-    return dump_ticket(ticket)
+    return _shown(uow, dump_ticket(ticket))

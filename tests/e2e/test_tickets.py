@@ -78,7 +78,7 @@ def test_groups_are_managed_by_admins_and_list_members_by_priority(desk, admin):
     assert [m["priority"] for m in group["members"]] == [3, 2, 1]
     assert all(m["capacity"] == 1 and m["available"] for m in group["members"])
     response = desk["creator"].post("/api/v1/support-groups", {"name": unique("Mine ")})
-    assert response.status_code == 403 and response.json()["error"]["code"] == "ADMIN_REQUIRED"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "ROLE_REQUIRED"
     response = admin.post("/api/v1/support-groups", {"name": unique("G "), "members": [{"user_id": 987654321}]})
     assert response.status_code == 400 and response.json()["error"]["code"] == "INVALID_MEMBERS"
     response = admin.post("/api/v1/support-groups", {"name": unique("G "), "ticket_type_ids": [desk["type"]["id"]]})
@@ -246,6 +246,14 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
     response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": customer["id"]})
     assert response.status_code == 200, response.text
     assert response.json()["customer"]["code"] == customer["code"]
+    # ... move it to another customer of theirs (tickets asks customers for the new snapshot) ...
+    other = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique(), "email": "b@example.com"}, 201)
+    response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": other["id"]})
+    assert response.status_code == 200, response.text
+    assert (response.json()["customer_id"], response.json()["customer"]["email"]) == (other["id"], "b@example.com")
+    history = owner.get("/api/v1/tickets/{}/history".format(waiting["id"])).json()["items"]
+    assert history[-1]["changes"]["customer_id"] == {"from": customer["id"], "to": other["id"]}
+    # ... and detach it
     response = owner.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": None})
     assert response.status_code == 200 and response.json()["customer"] is None, response.text
     # a customer id in the body of the customer route is refused (the path decides)
@@ -253,9 +261,22 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
     assert response.status_code == 400
 
 
-def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new_user):
-    """SPEC §1: a customer is never shown to whom cannot see it, tickets' snapshots included."""
-    owner, agent = new_user(), new_user()
+def share(owner, customer, user, mode):
+    response = owner.post(
+        "/api/v1/customers/bulk/share", {"customer_ids": [customer["id"]], "mode": mode, "user_ids": [user.user["id"]]}
+    )
+    assert response.status_code == 200, response.text
+
+
+SNAPSHOT = ("id", "code", "name", "phone", "email", "address")
+SNAPSHOT_WITH_CONTACT = SNAPSHOT + ("contact",)
+
+
+def test_the_holder_and_the_creator_see_the_tickets_customer_the_rest_of_the_group_does_not(admin, new_user):
+    """SPEC §1: a customer is never shown to whom cannot see it, tickets' snapshots included; except
+    to the ticket's creator, and to its assignee while they hold it (on the ticket and its history,
+    not the customer record itself)."""
+    owner, creator, agent, colleague = new_user(), new_user(), new_user(), new_user()
     ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Billing ")}, 201)
     post_ok(
         admin,
@@ -263,36 +284,114 @@ def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new
         {
             "name": unique("Billing desk "),
             "ticket_type_ids": [ticket_type["id"]],
-            "members": [{"user_id": agent.user["id"], "priority": 1}],
+            "members": [{"user_id": agent.user["id"], "priority": 2}, {"user_id": colleague.user["id"], "priority": 1}],
         },
         201,
     )
-    customer = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique()}, 201)
-    ticket = post_ok(
-        owner,
-        "/api/v1/customers/{}/tickets".format(customer["id"]),
-        {"title": "Hóa đơn sai", "type_id": ticket_type["id"]},
-        201,
-    )
-    assert (ticket["customer"]["id"], ticket["customer_hidden"]) == (customer["id"], False)
+    body = {"name": "Công ty " + unique(), "phone": "0901234567", "email": "kt@example.com", "address": "12 Lê Lợi"}
+    customer = post_ok(owner, "/api/v1/customers", body, 201)
+    contact_body = {"name": "Chị Lan", "phone": "0912345678", "position": "Kế toán"}
+    contact = post_ok(owner, "/api/v1/customers/{}/contacts".format(customer["id"]), contact_body, 201)
+    expected = {key: customer[key] for key in SNAPSHOT}
+    expected["contact"] = {key: contact[key] for key in ("id", "name", "phone", "email", "position")}
+    # the creator sees the customer through a share, opens the ticket; then the share is taken back
+    share(owner, customer, creator, "add")
+    path = "/api/v1/customers/{}/tickets".format(customer["id"])
+    body = {"title": "Hóa đơn sai", "type_id": ticket_type["id"], "contact_id": contact["id"]}
+    ticket = post_ok(creator, path, body, 201)
+    assert ({k: ticket["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, ticket["customer_hidden"]) == (expected, False)
+    share(owner, customer, creator, "remove")
+    assert creator.get("/api/v1/customers/{}".format(customer["id"])).status_code == 404
+    seen = ticket_of(creator, ticket["id"])
+    assert ({k: seen["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, seen["customer_hidden"]) == (expected, False)
+    # the assignee sees it while holding the ticket, and not the customer record
     seen = wait_assigned(agent, ticket["id"], agent.user["id"])
-    assert (seen["customer_id"], seen["customer"], seen["customer_hidden"]) == (None, None, True)
-    listed = {t["id"]: t for t in agent.get("/api/v1/tickets", params={"page_size": 500}).json()["items"]}
-    assert (listed[ticket["id"]]["customer"], listed[ticket["id"]]["customer_hidden"]) == (None, True)
-    accepted = post_ok(agent, "/api/v1/tickets/{}/start".format(ticket["id"]))
-    assert (accepted["customer"], accepted["customer_hidden"]) == (None, True)
+    assert ({k: seen["customer"][k] for k in SNAPSHOT_WITH_CONTACT}, seen["customer_hidden"]) == (expected, False)
+    assert agent.get("/api/v1/customers/{}".format(customer["id"])).status_code == 404
     by_customer = agent.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()
-    assert (by_customer["items"], by_customer["total"]) == ([], 0)  # not even that this customer has tickets
-    assert ticket_of(admin, ticket["id"])["customer"]["id"] == customer["id"]
-    assert ticket_of(owner, ticket["id"])["customer"]["id"] == customer["id"]
-    shared = owner.post(
-        "/api/v1/customers/bulk/share",
-        {"customer_ids": [customer["id"]], "mode": "add", "user_ids": [agent.user["id"]]},
+    assert [t["id"] for t in by_customer["items"]] == [ticket["id"]] and by_customer["total"] == 1
+    held = post_ok(agent, "/api/v1/tickets/{}/hold".format(ticket["id"]))
+    assert (held["customer"]["code"], held["customer_hidden"]) == (customer["code"], False)
+    # the rest of the group does not see it, nor that this customer has tickets
+    seen = ticket_of(colleague, ticket["id"])
+    assert (seen["customer_id"], seen["contact_id"], seen["customer"], seen["customer_hidden"]) == (
+        None,
+        None,
+        None,
+        True,
     )
-    assert shared.status_code == 200, shared.text
+    listed = {t["id"]: t for t in colleague.get("/api/v1/tickets", params={"page_size": 500}).json()["items"]}
+    assert (listed[ticket["id"]]["customer"], listed[ticket["id"]]["customer_hidden"]) == (None, True)
+    by_customer = colleague.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()
+    assert (by_customer["items"], by_customer["total"]) == ([], 0)
+    assert ticket_of(admin, ticket["id"])["customer"]["id"] == customer["id"]
+    # once the work is done, the former assignee keeps today's rule: hidden without a share
+    post_ok(agent, "/api/v1/tickets/{}/complete".format(ticket["id"]))
+    seen = ticket_of(agent, ticket["id"])
+    assert (seen["customer"], seen["customer_hidden"]) == (None, True)
+    share(owner, customer, agent, "add")
     seen = ticket_of(agent, ticket["id"])
     assert (seen["customer"]["code"], seen["customer_hidden"]) == (customer["code"], False)
     assert agent.get("/api/v1/tickets", params={"customer_id": customer["id"]}).json()["total"] == 1
+
+
+def test_the_creator_sees_the_customer_in_the_tickets_history(admin, new_user):
+    owner, creator = new_user(), new_user()
+    idle_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Idle ")}, 201)
+    post_ok(admin, "/api/v1/support-groups", {"name": unique("Nobody "), "ticket_type_ids": [idle_type["id"]]}, 201)
+    customer = post_ok(owner, "/api/v1/customers", {"name": "Công ty " + unique()}, 201)
+    share(owner, customer, creator, "add")
+    waiting = post_ok(creator, "/api/v1/tickets", {"title": "later", "type_id": idle_type["id"]}, 201)
+    response = creator.patch("/api/v1/tickets/{}".format(waiting["id"]), {"customer_id": customer["id"]})
+    assert response.status_code == 200, response.text
+    share(owner, customer, creator, "remove")
+    history = creator.get("/api/v1/tickets/{}/history".format(waiting["id"])).json()["items"]
+    assert history[-1]["changes"]["customer_id"] == {"from": None, "to": customer["id"]}
+
+
+def test_the_assignee_may_resume_a_held_ticket_over_capacity(admin, new_user):
+    """SPEC §3: on_hold frees capacity; resuming is always allowed to the assignee; then the
+    dispatcher gives them nothing new until they are below capacity again."""
+    agent, backup, creator = new_user(), new_user(), new_user()
+    ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Hold ")}, 201)
+    group = post_ok(
+        admin,
+        "/api/v1/support-groups",
+        {
+            "name": unique("Hold desk "),
+            "ticket_type_ids": [ticket_type["id"]],
+            "members": [
+                {"user_id": agent.user["id"], "priority": 2, "capacity": 1},
+                {"user_id": backup.user["id"], "priority": 1, "capacity": 1},
+            ],
+        },
+        201,
+    )
+    availability = "/api/v1/support-groups/{}/members/{}/availability".format(group["id"], backup.user["id"])
+    assert backup.put(availability, {"available": False}).status_code == 200
+
+    def open_ticket(title):
+        return post_ok(creator, "/api/v1/tickets", {"title": title, "type_id": ticket_type["id"]}, 201)
+
+    first = open_ticket("first")
+    wait_assigned(creator, first["id"], agent.user["id"])
+    waiting = open_ticket("waiting")
+    assert ticket_of(creator, waiting["id"])["status"] == "unassigned"  # capacity 1, the backup away
+    post_ok(agent, "/api/v1/tickets/{}/start".format(first["id"]))
+    assert post_ok(agent, "/api/v1/tickets/{}/hold".format(first["id"]))["status"] == "on_hold"
+    wait_assigned(creator, waiting["id"], agent.user["id"])  # holding freed the place
+    resumed = agent.post("/api/v1/tickets/{}/start".format(first["id"]))
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status"] == "in_progress"  # two open tickets at capacity 1
+    # over capacity, the agent (priority 2) gets nothing new: the next ticket goes to the backup
+    assert backup.put(availability, {"available": True}).status_code == 200
+    third = open_ticket("third")
+    wait_assigned(creator, third["id"], backup.user["id"])
+    # below capacity again, the agent is served first
+    post_ok(agent, "/api/v1/tickets/{}/complete".format(waiting["id"]))
+    post_ok(agent, "/api/v1/tickets/{}/complete".format(first["id"]))
+    fourth = open_ticket("fourth")
+    wait_assigned(creator, fourth["id"], agent.user["id"])
 
 
 def test_a_member_who_leaves_the_group_hands_back_their_tickets(admin, new_user):

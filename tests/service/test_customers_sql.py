@@ -4,12 +4,11 @@ Each use case runs on a fresh session, as a worker would; the directory is a fak
 """
 
 import pytest
-from nameko.exceptions import RemoteError
 from nameko.testing.services import entrypoint_hook, replace_dependencies
 from sqlalchemy import select, text
 
 from services.core.actor import Actor
-from services.core.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from services.core.errors import DomainError, InvalidInput, RuleViolation
 from services.customers import bulk, customers, exceptions, groups, history, ownership, rating, related, sharing
 from services.customers.models import Activity, Customer, activity_shares, customer_shares, group_members, record_shares
 from services.customers.service import CustomersService
@@ -543,28 +542,25 @@ def test_codes_are_generated_and_unique(new_session, run, make_customer):
 # -- the service over RabbitMQ -------------------------------------------------------------------
 
 
-def test_open_ticket_checks_visibility_and_sends_the_snapshot(container_factory, service_config, make_customer):
+def test_customer_snapshot_is_for_whom_sees_the_customer(container_factory, service_config, make_customer):
+    """What tickets asks for a ticket's customer (customers never calls tickets)."""
     container = container_factory(CustomersService, service_config("customers"))
-    tickets, directory = replace_dependencies(container, "tickets", "directory")
     container.start()
-    customer_id = make_customer(phone="0901234567", email="an@example.com", code="AP01", name="An Phát")
-    tickets.create_ticket.return_value = {"id": 77, "title": "Broken"}
-    with entrypoint_hook(container, "open_ticket", context_data={"actor": OWNER.to_context()}) as open_ticket:
-        assert open_ticket(customer_id, {"title": "Broken"}) == {"id": 77, "title": "Broken"}
-    tickets.create_ticket.assert_called_once_with(
-        {"title": "Broken"},
-        {"id": customer_id, "code": "AP01", "name": "An Phát", "phone": "0901234567", "email": "an@example.com"},
+    customer_id = make_customer(
+        phone="0901234567", email="an@example.com", code="AP01", name="An Phát", address="12 Lê Lợi"
     )
-    with entrypoint_hook(container, "open_ticket", context_data={"actor": OUTSIDER.to_context()}) as open_ticket:
+    with entrypoint_hook(container, "customer_snapshot", context_data={"actor": OWNER.to_context()}) as snapshot:
+        assert snapshot(customer_id) == {
+            "id": customer_id,
+            "code": "AP01",
+            "name": "An Phát",
+            "phone": "0901234567",
+            "email": "an@example.com",
+            "address": "12 Lê Lợi",
+        }
+    with entrypoint_hook(container, "customer_snapshot", context_data={"actor": OUTSIDER.to_context()}) as snapshot:
         with pytest.raises(exceptions.CustomerNotFound):
-            open_ticket(customer_id, {"title": "Broken"})
-    assert tickets.create_ticket.call_count == 1
-    refusal = NotFound("No such type.", code="TICKET_TYPE_NOT_FOUND")
-    tickets.create_ticket.side_effect = RemoteError("TicketTypeNotFound", str(refusal))
-    with entrypoint_hook(container, "open_ticket", context_data={"actor": OWNER.to_context()}) as open_ticket:
-        with pytest.raises(NotFound) as error:
-            open_ticket(customer_id, {"title": "Broken"})
-    assert error.value.code == "TICKET_TYPE_NOT_FOUND"
+            snapshot(customer_id)
 
 
 def test_bulk_share_asks_the_directory_over_rpc(container_factory, service_config, make_customer):

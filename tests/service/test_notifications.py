@@ -15,7 +15,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from services.core.errors import DomainError
+from services.core.errors import DomainError, NotFound
 from services.notifications.models import Message
 from services.notifications.service import NotificationsService
 from tests.conftest import wait_for
@@ -26,13 +26,16 @@ pytestmark = pytest.mark.infra
 ADMIN = {"id": 1, "username": "admin", "roles": ["admin"]}
 STAFF = {"id": 2, "username": "staff", "roles": ["staff"]}
 CONTACTS = {7: {"id": 7, "full_name": "Trần Thị Bình", "email": "binh@example.com", "phone": "0912 345 678"}}
+GONE_USER = 404  # the directory answers 404 for this one
 
 
 class FakeDirectory:
     name = "directory"
 
-    @rpc
+    @rpc(expected_exceptions=(NotFound,))
     def contact_of(self, user_id):
+        if user_id == GONE_USER:
+            raise NotFound("User not found.", code="USER_NOT_FOUND")
         return CONTACTS.get(user_id)
 
 
@@ -129,7 +132,7 @@ def test_brandnames_are_admin_only_and_unique(start):
     assert excinfo.value.code == "BRANDNAME_TAKEN"
     with pytest.raises(DomainError) as excinfo:
         call(container, "create_brandname", {"name": "Shop", "kind": "advertising"}, actor=STAFF)
-    assert excinfo.value.code == "ADMIN_REQUIRED"
+    assert excinfo.value.code == "ROLE_REQUIRED"
     with pytest.raises(DomainError) as excinfo:
         call(container, "create_brandname", {"name": "Shop", "kind": "spam"})
     assert excinfo.value.code == "VALIDATION_ERROR"
@@ -185,7 +188,7 @@ def test_opted_out_addresses_are_skipped(start, fake, db_session):
     assert [m["to"] for m in fake.sms()] == ["+84901000010"]
     with pytest.raises(DomainError) as excinfo:
         call(container, "remove_opt_out", {"channel": "sms", "address": "0901000009"}, actor=STAFF)
-    assert excinfo.value.code == "ADMIN_REQUIRED"
+    assert excinfo.value.code == "ROLE_REQUIRED"
     call(container, "remove_opt_out", {"channel": "sms", "address": "0901000009"})
     assert call(container, "list_opt_outs", {})["total"] == 0
 
@@ -346,6 +349,17 @@ def test_ticket_assignment_notifies_the_assignee(start, fake, db_session):
     assert call(container, "list_messages", {}, actor={"id": 7, "roles": ["staff"]})["total"] == 2
 
 
+def test_an_error_of_the_directory_is_relayed_not_a_crash(start, db_session):
+    """notifications -> directory.contact_of: the directory's 404 is raised here as a NotFound (a
+    domain error, so the event goes to the dead letters at once instead of being retried)."""
+    container, _ = start()
+    event = {"id": "e-404", "data": {"id": 43, "title": "x", "assignee_id": GONE_USER}}
+    with entrypoint_hook(container, "notify_ticket_assignee") as notify:
+        with pytest.raises(NotFound) as raised:
+            notify(event)
+    assert raised.value.code == "USER_NOT_FOUND" and messages(db_session) == []
+
+
 def test_a_crash_while_sending_sends_every_message_exactly_once(start, fake, db_session, container_factory):
     container, config = start(SEND_CONCURRENCY=5, SEND_CLAIM_SIZE=10)
     call(container, "create_brandname", {"name": "CSKH", "kind": "care"})
@@ -373,6 +387,7 @@ def test_outcomes_are_recorded_together_and_a_message_given_back_keeps_its_attem
     from collections import Counter
     from types import SimpleNamespace
 
+    from services.core.unit_of_work import UnitOfWork
     from services.notifications.providers import Outgoing, ProviderError
     from services.notifications.sending import RELEASED, record
 
@@ -400,7 +415,7 @@ def test_outcomes_are_recorded_together_and_a_message_given_back_keeps_its_attem
         (Outgoing(id=ids[2], channel="sms", to="", body=""), 3, None, ProviderError("busy")),
         (Outgoing(id=ids[3], channel="sms", to="", body=""), 2, None, RELEASED),
     ]
-    record(session, outcomes, settings, stats)
+    record(UnitOfWork(lambda: db_session("notifications")), outcomes, settings, stats)
     rows = {m.id: (m.status, m.attempts, m.provider_id) for m in messages(db_session)}
     assert [rows[i] for i in ids] == [
         ("sent", 2, "SM-record-0"),

@@ -1,5 +1,6 @@
-"""The tickets service with real RabbitMQ and PostgreSQL: customer path, dispatcher safety net,
-KPI of a scripted week, and three instances dispatching a burst side by side."""
+"""The tickets service with real RabbitMQ and PostgreSQL: customer path, errors of the services it
+calls relayed, dispatcher safety net, KPI of a scripted week, and three instances dispatching a
+burst side by side."""
 
 import datetime
 import time
@@ -8,13 +9,13 @@ import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select, text
 
-from services.core.actor import Actor
-from services.core.errors import NotFound
+from services.core.actor import Actor, CurrentActor
+from services.core.errors import Forbidden, NotFound
 from services.tickets.models import OPEN_STATUSES, GroupMember, Ticket, TicketHistory
 from services.tickets.service import TicketsService
 
@@ -25,6 +26,9 @@ STAFF = Actor(id=501, username="staff").to_context()
 UNKNOWN_USER = 999999
 DEPARTMENTS = {7: [21, 22]}  # department 7: employees 21 and 22
 HIDDEN_CUSTOMER = 404
+SECRET_DEPARTMENT = 403  # the directory refuses to tell its members
+SECRET_USER = 4031  # the directory refuses to tell about this user
+FORBIDDEN_CUSTOMER = 4030  # the customers service refuses to answer about it
 
 
 class FakeDirectory:
@@ -32,8 +36,10 @@ class FakeDirectory:
 
     name = "directory"
 
-    @rpc
+    @rpc(expected_exceptions=(Forbidden,))
     def active_members(self, user_ids=(), department_ids=()):
+        if SECRET_DEPARTMENT in department_ids or SECRET_USER in user_ids:
+            raise Forbidden("You may not list this department.", code="DEPARTMENT_FORBIDDEN")
         users = [{"id": i, "active": True, "department_id": None} for i in user_ids if i != UNKNOWN_USER]
         return {
             "users": users,
@@ -43,24 +49,45 @@ class FakeDirectory:
         }
 
 
+SNAPSHOT_ASKED_BY = []
+
+
 class FakeCustomers:
-    """The customers side of the contract: check visibility, add the snapshot, call tickets."""
+    """The customers side of the contract: a snapshot of a customer the caller sees, which
+    customers the caller sees; never calls tickets."""
 
     name = "customers"
-    tickets = RpcProxy("tickets")
+    actor = CurrentActor()
 
     @rpc(expected_exceptions=(NotFound,))
-    def open_ticket(self, customer_id, ticket):
+    def customer_snapshot(self, customer_id):
+        SNAPSHOT_ASKED_BY.append(self.actor.id)
         if customer_id == HIDDEN_CUSTOMER:
             raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
-        snapshot = {
+        return {
             "id": customer_id,
             "code": "KH{:05d}".format(customer_id),
             "name": "Công ty An Phát",
             "phone": "0901234567",
             "email": "an@example.com",
         }
-        return self.tickets.create_ticket(ticket, snapshot)
+
+    @rpc(expected_exceptions=(NotFound,))
+    def list_contacts(self, customer_id, query=None):
+        if customer_id == HIDDEN_CUSTOMER:
+            raise NotFound("Customer not found.", code="CUSTOMER_NOT_FOUND")
+        contacts = [
+            {"id": customer_id * 10 + n, "customer_id": customer_id, "name": "Chị Lan {}".format(n), "phone": None}
+            for n in range(3)
+        ]
+        page, size = query["page"], query["page_size"]
+        return {"items": contacts[(page - 1) * size : page * size], "total": 3, "page": page, "page_size": size}
+
+    @rpc(expected_exceptions=(Forbidden,))
+    def visible_customer_ids(self, customer_ids):
+        if FORBIDDEN_CUSTOMER in customer_ids:
+            raise Forbidden("You may not ask about this customer.", code="CUSTOMER_FORBIDDEN")
+        return [customer_id for customer_id in customer_ids if customer_id != HIDDEN_CUSTOMER]
 
 
 ASSIGNED_EVENTS = []
@@ -79,6 +106,7 @@ class FakeNotifications:
 @pytest.fixture(autouse=True)
 def clear_events():
     ASSIGNED_EVENTS.clear()
+    SNAPSHOT_ASKED_BY.clear()
 
 
 def wait_until(predicate, timeout=60):
@@ -150,30 +178,95 @@ def setup_group(container, members, name="Support"):
     return ticket_type, group
 
 
-def test_customer_path_keeps_the_snapshot_and_hides_unseen_customers(config, start, tickets):
-    ticket_type, _ = setup_group(tickets, [(11, 1, 1)])
-    customers = start(FakeCustomers, config)
+def test_tickets_asks_customers_for_the_snapshot_with_the_callers_actor(config, start, tickets):
+    ticket_type, _ = setup_group(tickets, [])
+    start(FakeCustomers, config)
     body = {"title": "Máy in hỏng", "type_id": ticket_type["id"]}
-    created = call(customers, "open_ticket", 7, body, actor=STAFF)
-    assert created["customer_id"] == 7
+    created = call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
+    assert created["customer_id"] == 7 and created["customer_hidden"] is False
     assert created["customer"]["code"] == "KH00007" and created["customer"]["name"] == "Công ty An Phát"
     assert created["creator_id"] == STAFF["id"]
-    with pytest.raises(NotFound):
-        call(customers, "open_ticket", HIDDEN_CUSTOMER, body, actor=STAFF)
-    # a customer id without the customers service's snapshot is refused by tickets itself
-    from services.tickets.exceptions import CustomerNotChecked
+    assert SNAPSHOT_ASKED_BY == [STAFF["id"]]  # the actor travelled with the question
+    # a customer the creator cannot see: the customers service's 404, relayed; nothing created
+    with pytest.raises(NotFound) as raised:
+        call(tickets, "create_ticket", dict(body, customer_id=HIDDEN_CUSTOMER), actor=STAFF)
+    assert raised.value.code == "CUSTOMER_NOT_FOUND"
+    assert call(tickets, "list_tickets", {})["total"] == 1
+    # a snapshot sent by the caller is refused: tickets asks for it itself
+    from services.core.errors import InvalidInput
 
-    with pytest.raises(CustomerNotChecked):
-        call(tickets, "create_ticket", dict(body, customer_id=7), actor=STAFF)
+    with pytest.raises(InvalidInput):
+        call(tickets, "create_ticket", dict(body, customer={"id": 7, "code": "FAKE", "name": "x"}), actor=STAFF)
+    # changing the customer of a waiting ticket asks again; a hidden one is the same 404
+    waiting = call(tickets, "create_ticket", body, actor=STAFF)
+    moved = call(tickets, "update_ticket", waiting["id"], {"customer_id": 8}, actor=STAFF)
+    assert (moved["customer_id"], moved["customer"]["code"]) == (8, "KH00008")
+    with pytest.raises(NotFound):
+        call(tickets, "update_ticket", waiting["id"], {"customer_id": HIDDEN_CUSTOMER}, actor=STAFF)
+    assert call(tickets, "get_ticket", waiting["id"], actor=STAFF)["customer_id"] == 8
+
+
+def test_a_ticket_keeps_a_contact_of_its_customer(config, start, tickets):
+    from services.core.errors import InvalidInput
+    from services.tickets.exceptions import ContactNotFound
+
+    ticket_type, _ = setup_group(tickets, [])
+    start(FakeCustomers, config)
+    body = {"title": "Gọi lại", "type_id": ticket_type["id"], "customer_id": 7}
+    created = call(tickets, "create_ticket", dict(body, contact_id=72), actor=STAFF)
+    assert created["contact_id"] == 72
+    assert created["customer"]["contact"] == {
+        "id": 72,
+        "name": "Chị Lan 2",
+        "phone": None,
+        "email": None,
+        "position": None,
+    }
+    with pytest.raises(ContactNotFound):  # a contact of another customer
+        call(tickets, "create_ticket", dict(body, contact_id=81), actor=STAFF)
+    with pytest.raises(InvalidInput) as raised:  # a contact without a customer
+        call(tickets, "create_ticket", {"title": "x", "type_id": ticket_type["id"], "contact_id": 72}, actor=STAFF)
+    assert "contact_id" in raised.value.fields
+    # the contact alone changes on the ticket's customer; a new customer leaves it without contact
+    changed = call(tickets, "update_ticket", created["id"], {"contact_id": 70}, actor=STAFF)
+    assert (changed["contact_id"], changed["customer"]["contact"]["name"]) == (70, "Chị Lan 0")
+    moved = call(tickets, "update_ticket", created["id"], {"customer_id": 8}, actor=STAFF)
+    assert (moved["customer_id"], moved["contact_id"], moved["customer"]["contact"]) == (8, None, None)
+    history = call(tickets, "ticket_history", created["id"], actor=STAFF)["items"]
+    assert [entry["changes"] for entry in history[1:]] == [
+        {"contact_id": {"from": 72, "to": 70}},
+        {"customer_id": {"from": 7, "to": 8}, "contact_id": {"from": 70, "to": None}},
+    ]
+
+
+def test_errors_of_the_services_tickets_calls_are_relayed(config, start, tickets):
+    """A 403/404 of the directory or of customers reaches the caller as that kind, never a 500."""
+    ticket_type, group = setup_group(tickets, [(11, 1, 1)])
+    member = Actor(id=11).to_context()
+    call(tickets, "set_member_availability", group["id"], 11, {"available": False}, actor=member)
+    start(FakeCustomers, config)
+    manager = Actor(id=30, managed_department_ids=(SECRET_DEPARTMENT,)).to_context()
+    with pytest.raises(Forbidden) as raised:  # kpi -> directory.active_members
+        call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
+    assert raised.value.code == "DEPARTMENT_FORBIDDEN"
+    with pytest.raises(Forbidden):  # support groups -> directory.active_members
+        call(tickets, "create_support_group", {"name": "Secret", "members": [{"user_id": SECRET_USER}]})
+    # customer view -> customers.visible_customer_ids (a member of the group reads a waiting ticket)
+    body = {"title": "t", "type_id": ticket_type["id"], "customer_id": FORBIDDEN_CUSTOMER}
+    ticket = call(tickets, "create_ticket", body)
+    with pytest.raises(Forbidden) as raised:
+        call(tickets, "get_ticket", ticket["id"], actor=member)
+    assert raised.value.code == "CUSTOMER_FORBIDDEN"
 
 
 def test_members_must_be_active_users_and_only_admins_manage_groups(tickets):
-    from services.tickets.exceptions import InvalidMembers, NotAdmin, TicketTypeOwned
+    from services.tickets.exceptions import InvalidMembers, TicketTypeOwned
 
     with pytest.raises(InvalidMembers):
         call(tickets, "create_support_group", {"name": "G", "members": [{"user_id": UNKNOWN_USER, "priority": 1}]})
-    with pytest.raises(NotAdmin):
+    with pytest.raises(Forbidden) as raised:
         call(tickets, "create_support_group", {"name": "G"}, actor=STAFF)
+    assert (raised.value.code, raised.value.message) == ("ROLE_REQUIRED", "This action needs the role: admin.")
     ticket_type, group = setup_group(tickets, [(11, 1, 1)])
     with pytest.raises(TicketTypeOwned):
         call(tickets, "create_support_group", {"name": "Other", "ticket_type_ids": [ticket_type["id"]]})
@@ -248,6 +341,58 @@ def test_sweep_assigns_a_ticket_whose_event_was_lost(session, tickets):
     assert wait_until(assigned, timeout=30)
 
 
+def dead_letter(config, timeout=15):
+    """The next message of the dead letters queue of this test's vhost (None after ``timeout``)."""
+    from kombu import Connection
+
+    from services.core.events import DEAD_LETTER_QUEUE
+
+    deadline = time.time() + timeout
+    with Connection(config["AMQP_URI"]) as connection:
+        while time.time() < deadline:
+            message = connection.default_channel.basic_get(DEAD_LETTER_QUEUE.name, no_ack=True)
+            if message is not None:
+                return message
+            eventlet.sleep(0.1)
+    return None
+
+
+def test_one_unreadable_ticket_does_not_stop_its_group(config, session, tickets):
+    """A deadline stored out of Python's range (year 0 in UTC) cannot be read: its own event goes to
+    the dead letters, and the group's other tickets are still given out, behind and around it."""
+    import json
+
+    from services.core.outbox import record_event
+
+    ticket_type, group = setup_group(tickets, [(11, 1, 2)])
+    bad_id = session.scalar(
+        text(
+            "INSERT INTO tickets (title, content, type_id, group_id, creator_id, status, deadline) "
+            "VALUES ('poison', '', :type_id, :group_id, 1, 'unassigned', '0001-01-01T00:00:00+01:00') RETURNING id"
+        ),
+        {"type_id": ticket_type["id"], "group_id": group["id"]},
+    )
+    record_event(session, "ticket_created", {"id": bad_id, "group_id": group["id"]})
+    session.commit()
+    message = dead_letter(config)
+    assert message is not None, "the unreadable ticket's event should end in the dead letters"
+    assert message.headers["x-crm-handler"] == "tickets.dispatch"
+    assert json.loads(message.body)["data"]["id"] == bad_id
+    first = call(tickets, "create_ticket", {"title": "fine", "type_id": ticket_type["id"]}, actor=STAFF)
+    second = call(tickets, "create_ticket", {"title": "fine too", "type_id": ticket_type["id"]}, actor=STAFF)
+
+    def both_assigned():
+        session.rollback()
+        rows = session.execute(
+            select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_([first["id"], second["id"]]))
+        ).all()
+        return sorted(rows) == sorted([(first["id"], 11), (second["id"], 11)])
+
+    assert wait_until(both_assigned, timeout=30)
+    session.rollback()
+    assert session.scalar(text("SELECT status FROM tickets WHERE id = :id"), {"id": bad_id}) == "unassigned"
+
+
 def at(day, hour):
     return datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC) + datetime.timedelta(days=day, hours=hour)
 
@@ -319,9 +464,9 @@ def test_kpi_of_a_scripted_week(session, tickets):
     # 21 received at(4, 8) the ticket later transferred: counted as received (4 = three + that one)
     mine = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=Actor(id=22).to_context())
     assert [row["user_id"] for row in mine["items"]] == [22]
-    from services.tickets.exceptions import NotAdmin
+    from services.tickets.exceptions import KpiNotAllowed
 
-    with pytest.raises(NotAdmin):
+    with pytest.raises(KpiNotAllowed):
         call(
             tickets,
             "employee_kpi",
@@ -333,7 +478,7 @@ def test_kpi_of_a_scripted_week(session, tickets):
     managed = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"}, actor=manager)
     assert [row["user_id"] for row in managed["items"]] == [21, 22, 30]
     assert managed["items"][0] == rows[21]
-    with pytest.raises(NotAdmin):
+    with pytest.raises(KpiNotAllowed):
         call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09", "user_id": [99]}, actor=manager)
 
 

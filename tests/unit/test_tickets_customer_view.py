@@ -1,5 +1,7 @@
 """What a ticket shows of its customer: only a customer the reader may see (SPEC §1)."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from services.core.actor import Actor
@@ -23,6 +25,11 @@ class Customers:
         return [customer_id for customer_id in customer_ids if customer_id in self.visible]
 
 
+def uow(actor, customers):
+    """What customer_view uses of the unit of work: the actor and the customers service."""
+    return SimpleNamespace(actor=actor, services=SimpleNamespace(customers=customers))
+
+
 def page():
     return {
         "items": [
@@ -41,7 +48,7 @@ def customers_of(result):
 
 def test_only_the_customers_the_reader_sees_are_shown():
     customers = Customers(visible=[10])
-    assert customers_of(shown(customers, STAFF, page())) == [
+    assert customers_of(shown(uow(STAFF, customers), page())) == [
         (10, "An Phát", False),
         (None, None, True),
         (None, None, False),
@@ -52,30 +59,33 @@ def test_only_the_customers_the_reader_sees_are_shown():
 
 def test_admins_see_every_customer_without_asking():
     customers = Customers()
-    assert [hidden for _, _, hidden in customers_of(shown(customers, ADMIN, page()))] == [False] * 4
+    assert [hidden for _, _, hidden in customers_of(shown(uow(ADMIN, customers), page()))] == [False] * 4
     assert customers.asked == []
 
 
 @pytest.mark.parametrize("error", [ServiceUnavailable(), ServiceTimeout()])
 def test_when_customers_cannot_answer_every_customer_is_hidden(error):
-    result = shown(Customers(visible=[10, 20], error=error), STAFF, page())
+    result = shown(uow(STAFF, Customers(visible=[10, 20], error=error)), page())
     assert customers_of(result) == [(None, None, True), (None, None, True), (None, None, False), (None, None, True)]
 
 
 def test_one_ticket_and_a_ticket_without_customer():
-    ticket = shown(Customers(), STAFF, {"id": 7, "customer_id": None, "customer": None})
+    ticket = shown(uow(STAFF, Customers()), {"id": 7, "customer_id": None, "customer": None})
     assert ticket["customer_hidden"] is False
 
 
-def test_listing_by_a_customer_the_reader_cannot_see_finds_nothing():
-    result = shown(
-        Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][1])], "total": 1}, query={"customer_id": "20"}
-    )
-    assert (result["items"], result["total"]) == ([], 0)
-    result = shown(
-        Customers(visible=[10]), STAFF, {"items": [dict(page()["items"][0])], "total": 1}, query={"customer_id": "10"}
-    )
-    assert result["total"] == 1 and result["items"][0]["customer"]["name"] == "An Phát"
+def test_the_creator_and_the_holder_see_the_customer_without_asking():
+    """SPEC §1's exception: the ticket's creator, and its assignee while holding it."""
+    customers = Customers(visible=[])
+    mine = {"id": 1, "customer_id": 10, "customer": {"id": 10, "name": "An Phát"}, "creator_id": STAFF.id}
+    held = [
+        {"id": n, "customer_id": 10, "customer": {"id": 10, "name": "An"}, "assignee_id": STAFF.id, "status": status}
+        for n, status in enumerate(("assigned", "in_progress", "on_hold"), start=2)
+    ]
+    done = {"id": 9, "customer_id": 10, "customer": {"id": 10, "name": "An"}, "assignee_id": STAFF.id, "status": "done"}
+    result = shown(uow(STAFF, customers), {"items": [mine, *held, done], "total": 5})
+    assert [hidden for _, _, hidden in customers_of(result)] == [False, False, False, False, True]
+    assert customers.asked == [[10]]  # asked only for the finished one
 
 
 def test_history_names_only_customers_the_reader_sees():
@@ -86,9 +96,16 @@ def test_history_names_only_customers_the_reader_sees():
             {"action": "edited", "changes": {"customer_id": {"from": 20, "to": None}}},
         ]
     }
-    seen = shown_history(Customers(visible=[10]), STAFF, history)
+    seen = shown_history(uow(STAFF, Customers(visible=[10])), {"id": 1, "creator_id": 2}, history)
     assert [entry["changes"] for entry in seen["items"]] == [
         None,
         {"customer_id": {"from": 10, "to": None}, "title": {"from": "a", "to": "b"}},
         {"customer_id": {"from": None, "to": None}},
     ]
+
+
+def test_the_creator_sees_the_tickets_customer_in_its_history():
+    history = {"items": [{"action": "edited", "changes": {"customer_id": {"from": 10, "to": 20}}}]}
+    ticket = {"id": 1, "creator_id": STAFF.id, "customer_id": 20}
+    seen = shown_history(uow(STAFF, Customers(visible=[])), ticket, history)
+    assert seen["items"][0]["changes"] == {"customer_id": {"from": None, "to": 20}}  # 10 is no longer its customer

@@ -98,14 +98,32 @@ class VisibleQuery(Schema):
     customer_ids = CustomerIds(required=True)
 
 
-class CustomerSnapshot(Schema):
-    """What other services keep of a customer (tickets, messages)."""
+class ContactSnapshot(Schema):
+    """What a ticket keeps of the contact of its customer."""
 
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = fields.String(required=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+    position = fields.String(allow_none=True, load_default=None)
+
+
+class CustomerSnapshot(Schema):
+    """What other services keep of a customer (tickets, messages): the one contract, answered by
+    the customers service's ``customer_snapshot`` and stored on a ticket as it was then."""
+
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
     code = fields.String(required=True)
     name = fields.String(required=True)
-    phone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None)
+    contact = fields.Nested(
+        ContactSnapshot,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The ticket's contact of this customer, if one is set (tickets only)"},
+    )
 
 
 class Contact(Schema):

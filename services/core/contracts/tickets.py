@@ -5,6 +5,7 @@ import datetime
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.core.contracts.common import PageQuery, id_list
+from services.core.contracts.customers import CustomerSnapshot
 
 STATUSES = ("unassigned", "assigned", "in_progress", "on_hold", "done", "cancelled")
 POSITIVE_ID = validate.Range(min=1)
@@ -53,16 +54,6 @@ class Availability(Schema):
     available = fields.Boolean(required=True)
 
 
-class CustomerSnapshot(Schema):
-    """What the customers service tells tickets about a customer (visible to the creator)."""
-
-    id = fields.Integer(required=True, validate=POSITIVE_ID)
-    code = fields.String(allow_none=True, load_default=None)
-    name = fields.String(allow_none=True, load_default=None)
-    phone = fields.String(allow_none=True, load_default=None)
-    email = fields.String(allow_none=True, load_default=None)
-
-
 class Ticket(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
@@ -70,6 +61,12 @@ class Ticket(Schema):
     type_id = fields.Integer(required=True, validate=POSITIVE_ID)
     deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.UTC)
     customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
+    contact_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=POSITIVE_ID,
+        metadata={"description": "A contact of the ticket's customer (shown in the customer snapshot)"},
+    )
     customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
     customer_hidden = fields.Boolean(
         dump_only=True,

@@ -1,22 +1,18 @@
-"""The message log, and delivery statuses reported by the provider."""
+"""Delivery reports: the statuses a provider reports after sending (Twilio's signed status
+callbacks), moving a message of the log forward, never back."""
 
 import functools
 import logging
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
-from services.core.actor import require_actor
-from services.core.contracts.notifications import Message as MessageSchema
-from services.core.contracts.notifications import MessageQuery, TwilioStatusCallback
-from services.core.schemas import load, paginate
+from services.core.contracts.notifications import TwilioStatusCallback
+from services.core.schemas import load
 from services.notifications import exceptions
-from services.notifications.models import Message
 
 log = logging.getLogger(__name__)
-
-message_schema = MessageSchema()
 
 # How far a status is along the way; a status never goes back (a replayed or
 # late callback changes nothing).  delivered and failed are final.
@@ -24,19 +20,6 @@ RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "skip
 
 # Twilio's MessageStatus -> ours (the ones before "sent" add nothing to what we know).
 TWILIO_STATUS = {"sent": "sent", "delivered": "delivered", "undelivered": "failed", "failed": "failed"}
-
-
-def list_messages(session, actor, query):
-    """Admins see every message; others the messages of the batches they requested and the notices sent to them."""
-    require_actor(actor)
-    query = load(MessageQuery(), query)
-    statement = select(Message).order_by(Message.id)
-    if not actor.is_admin:
-        statement = statement.where(Message.requested_by == actor.id)
-    for key in ("batch_id", "status", "channel"):
-        if key in query:
-            statement = statement.where(getattr(Message, key) == query[key])
-    return paginate(session, statement, query["page"], query["page_size"], message_schema.dump)
 
 
 _callback_schema = TwilioStatusCallback()
@@ -75,7 +58,7 @@ def check_twilio_signature(settings, url, params, signature):
     return _validator(settings.twilio_auth_token).validate(url, params, signature)
 
 
-def record_twilio_status(session, data, settings):
+def record_twilio_status(uow, data, settings):
     """A Twilio status callback (already parsed by the gateway); forbidden unless correctly signed.
 
     Returns ``{"message_id", "status", "changed"}``.
@@ -97,20 +80,23 @@ def record_twilio_status(session, data, settings):
     message_ids = parse_qs(urlsplit(data["url"]).query).get("message_id", [])
     lookup = {"sid": sid, "message_id": int(message_ids[0]) if message_ids and message_ids[0].isdigit() else None}
     advanced = current = None
-    if sid or lookup["message_id"] is not None:
-        # each statement stands alone (one UPDATE moves the message forward atomically): no
-        # BEGIN / COMMIT round trips for the two callbacks of every SMS
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        if status is not None:
-            error = None
-            if status == "failed":
-                error = "Twilio: {}{}".format(
-                    twilio_status, " (error {})".format(params["ErrorCode"]) if params.get("ErrorCode") else ""
-                )
-            advanced = session.execute(ADVANCE, dict(lookup, status=status, rank=RANK[status], error=error)).first()
-        if advanced is None:
-            current = session.execute(CURRENT, lookup).first()
-    session.commit()
+    with uow:
+        if sid or lookup["message_id"] is not None:
+            # each statement stands alone (one UPDATE moves the message forward atomically): no
+            # BEGIN / COMMIT round trips for the two callbacks of every SMS
+            uow.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            if status is not None:
+                error = None
+                if status == "failed":
+                    error = "Twilio: {}{}".format(
+                        twilio_status, " (error {})".format(params["ErrorCode"]) if params.get("ErrorCode") else ""
+                    )
+                advanced = uow.session.execute(
+                    ADVANCE, dict(lookup, status=status, rank=RANK[status], error=error)
+                ).first()
+            if advanced is None:
+                current = uow.session.execute(CURRENT, lookup).first()
+        uow.commit()
     if advanced is not None:
         log.info("message %s is %s (Twilio %s)", advanced.id, status, sid)
         return {"message_id": advanced.id, "status": status, "changed": True}
