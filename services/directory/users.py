@@ -173,12 +173,12 @@ def active_members(uow, user_ids=(), department_ids=()):
             ).all()
             for department_id, member_id in rows:
                 members.setdefault(department_id, []).append(member_id)
-    return {
-        "users": [{"id": u.id, "active": u.active, "department_id": u.department_id} for u in users],
-        "missing_user_ids": sorted(set(user_ids) - {u.id for u in users}),
-        "missing_department_ids": sorted(set(department_ids) - set(departments)),
-        "department_members": {str(d): members.get(d, []) for d in departments},
-    }
+        return {
+            "users": [{"id": u.id, "active": u.active, "department_id": u.department_id} for u in users],
+            "missing_user_ids": sorted(set(user_ids) - {u.id for u in users}),
+            "missing_department_ids": sorted(set(department_ids) - set(departments)),
+            "department_members": {str(d): members.get(d, []) for d in departments},
+        }
 
 
 def contact_of(uow, user_id):

@@ -118,3 +118,18 @@ def test_the_last_admin_keeps_the_role_and_nothing_is_kept(run, databases):
         run(users.update_user, ADMIN, root["id"], {"roles": ["staff"], "full_name": "Demoted"})
     with sessionmaker(databases.engine("directory"))() as session:
         assert session.scalar(select(User.full_name).where(User.id == root["id"])) == "Administrator"
+
+
+def test_active_members_resolve_users_and_departments_for_other_services(run, new_user):
+    sales = run(departments.create_department, ADMIN, {"name": "Sales"})
+    first = new_user("first", department_id=sales["id"])
+    second = new_user("second", department_id=sales["id"])
+    gone = new_user("gone", department_id=sales["id"], active=False)
+    answer = run(users.active_members, None, [gone["id"], 404404], [sales["id"], 404])
+    assert answer == {
+        "users": [{"id": gone["id"], "active": False, "department_id": sales["id"]}],
+        "missing_user_ids": [404404],
+        "missing_department_ids": [404],
+        "department_members": {str(sales["id"]): [first["id"], second["id"]]},
+    }
+    assert run(users.contact_of, None, first["id"])["full_name"] == "" and run(users.contact_of, None, 404404) is None
