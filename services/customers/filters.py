@@ -30,8 +30,9 @@ def containing(q):
     Read from customer_search, whose trigram index answers ``ILIKE '%q%'`` without scanning
     every customer (``%``, ``_`` and ``\\`` in q are literal: :func:`services.core.schemas.contains`).
     A MATERIALIZED CTE: the matches are found once per statement (not once per visibility
-    branch), by the index, then joined; left free, the planner may walk customers newest first testing each one's text, which reads
-    most of the table when the matches are old customers (seconds on a million).
+    branch), by the index, then joined; left free, the planner may walk customers newest first
+    testing each one's text, which reads most of the table when the matches are old customers
+    (seconds on a million).
     """
     found = select(customer_search.c.customer_id).where(
         or_(*(contains(customer_search.c[field], q) for field in SEARCHED))
