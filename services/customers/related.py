@@ -88,11 +88,6 @@ RECORDS = Kind(
 )
 
 
-def _asks_directory(actor, requested):
-    """Whether the owner a request names must be checked with the directory (anybody but the actor)."""
-    return requested is not None and requested != actor.id
-
-
 def _owner_id(uow, requested, check):
     """The owner of a new or re-assigned record: the actor, or an active user they name.
 
@@ -101,7 +96,7 @@ def _owner_id(uow, requested, check):
     directory is asked; the caller's next block checks everything again under its locks.
     """
     actor = require_actor(uow.actor)
-    if not _asks_directory(actor, requested):
+    if requested is None or requested == actor.id:
         return actor.id
     with uow:
         check(uow.session)
