@@ -1,4 +1,4 @@
-"""marshmallow helpers used at every boundary (HTTP, RPC, events)."""
+"""marshmallow helpers used at every boundary (HTTP, RPC, events), and the SQL of list queries."""
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -41,3 +41,14 @@ def paginate(session, statement, page, page_size, dump, rows=False):
     page_statement = statement.limit(page_size).offset((page - 1) * page_size)
     rows = (session.execute if rows else session.scalars)(page_statement).all()
     return {"items": [dump(row) for row in rows], "total": total, "page": page, "page_size": page_size}
+
+
+def contains(column, text):
+    """SQL: ``column`` contains ``text``, in any case (``ILIKE '%text%'``).
+
+    ``%``, ``_`` and ``\\`` in ``text`` are literal: a user searching "50%" or "a_b" means those
+    characters, not ILIKE's wildcards (backslash is PostgreSQL's default LIKE escape).  A trigram
+    index on the column can answer it.
+    """
+    escaped = str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike("%" + escaped + "%")

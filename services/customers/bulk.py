@@ -15,7 +15,8 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, Table, func, insert, 
 
 from services.core.contracts.customers import MAX_BULK
 from services.customers import exceptions, filters, rating
-from services.customers.visibility import among, customers, editable, visible
+from services.customers.models import customer_table
+from services.customers.visibility import among, editable, visible
 
 selection = Table(
     "bulk_selection",
@@ -87,13 +88,13 @@ def _fill(session, actor, *conditions, lock=False, limit=None):
     """Insert the visible customers meeting ``conditions`` into the selection; returns how many."""
     connection = session.connection()
     selection.create(connection)
-    query = select(customers.c.id, customers.c.owner_id, customers.c.owner_department_id, editable(actor)).where(
-        visible(actor), *conditions
-    )
+    query = select(
+        customer_table.c.id, customer_table.c.owner_id, customer_table.c.owner_department_id, editable(actor)
+    ).where(visible(actor), *conditions)
     if limit is not None:
-        query = query.order_by(customers.c.id.desc()).limit(limit)
+        query = query.order_by(customer_table.c.id.desc()).limit(limit)
     if lock:
-        query = query.with_for_update(of=customers)
+        query = query.with_for_update(of=customer_table)
     connection.execute(
         insert(selection).from_select(["customer_id", "owner_id", "owner_department_id", "editable"], query)
     )

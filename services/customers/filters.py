@@ -3,6 +3,7 @@ on every visible customer matching a filter."""
 
 from sqlalchemy import or_, select
 
+from services.core.schemas import contains
 from services.customers import rating
 from services.customers.models import SEARCHED, Customer, customer_search, group_members
 
@@ -27,13 +28,13 @@ def containing(q):
     """The ids of the customers with ``q`` in their name, code, phone or email, any case.
 
     Read from customer_search, whose trigram index answers ``ILIKE '%q%'`` without scanning
-    every customer (``%``, ``_`` and ``\\`` in q are literal).  A MATERIALIZED CTE: the matches
-    are found once per statement (not once per visibility branch), by the index, then joined;
-    left free, the planner may walk customers newest first testing each one's text, which reads
-    most of the table when the matches are old customers (seconds on a million).
+    every customer (``%``, ``_`` and ``\\`` in q are literal: :func:`services.core.schemas.contains`).
+    A MATERIALIZED CTE: the matches are found once per statement (not once per visibility
+    branch), by the index, then joined; left free, the planner may walk customers newest first
+    testing each one's text, which reads most of the table when the matches are old customers
+    (seconds on a million).
     """
-    pattern = "%{}%".format(q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
     found = select(customer_search.c.customer_id).where(
-        or_(*(customer_search.c[field].ilike(pattern) for field in SEARCHED))
+        or_(*(contains(customer_search.c[field], q) for field in SEARCHED))
     )
     return select(found.cte("found").prefix_with("MATERIALIZED"))

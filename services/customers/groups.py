@@ -3,38 +3,44 @@
 from sqlalchemy import delete, false, func, select, true, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.core.actor import require_actor, require_role
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import BulkGroups
 from services.core.contracts.customers import CustomerGroup as GroupSchema
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, rating
-from services.customers.models import CustomerGroup, group_members
+from services.customers.models import CustomerGroup, customer_table, group_members
 from services.customers.modes import GROUP_MODES
 from services.customers.sql import int_array
-from services.customers.visibility import customers
 
 group_schema = GroupSchema()
 groups_table = CustomerGroup.__table__
 
 
-def list_groups(session, actor, query):
-    require_actor(actor)
+def list_groups(uow, query):
+    require_actor(uow.actor)
     query = load(PageQuery(), query)
-    return paginate(
-        session, select(CustomerGroup).order_by(CustomerGroup.id), query["page"], query["page_size"], group_schema.dump
-    )
+    with uow:
+        return paginate(
+            uow.session,
+            select(CustomerGroup).order_by(CustomerGroup.id),
+            query["page"],
+            query["page_size"],
+            group_schema.dump,
+        )
 
 
-def create_group(session, actor, data):
-    require_role(actor, "admin")
+def create_group(uow, data):
+    require_admin(uow.actor)
     data = load(group_schema, data)
-    group = CustomerGroup(name=data["name"], points=data["points"])
-    session.add(group)
-    flush_unique(session, exceptions.GroupNameTaken)
-    session.commit()
-    return group_schema.dump(group)
+    with uow:
+        group = CustomerGroup(name=data["name"], points=data["points"])
+        uow.session.add(group)
+        flush_unique(uow.session, exceptions.GroupNameTaken)
+        body = group_schema.dump(group)
+        uow.commit()
+    return body
 
 
 def _locked_group(session, group_id):
@@ -44,33 +50,39 @@ def _locked_group(session, group_id):
     return group
 
 
-def update_group(session, actor, group_id, data):
-    require_role(actor, "admin")
+def update_group(uow, group_id, data):
+    require_admin(uow.actor)
     data = load(group_schema, data, partial=True)
-    group = _locked_group(session, group_id)
-    if "points" in data:
-        rating.group_points_changed(session, group.id, data["points"] - group.points)
-    for key, value in data.items():
-        setattr(group, key, value)
-    flush_unique(session, exceptions.GroupNameTaken)
-    session.commit()
-    return group_schema.dump(group)
+    with uow:
+        session = uow.session
+        group = _locked_group(session, group_id)
+        if "points" in data:
+            rating.group_points_changed(session, group.id, data["points"] - group.points)
+        for key, value in data.items():
+            setattr(group, key, value)
+        flush_unique(session, exceptions.GroupNameTaken)
+        body = group_schema.dump(group)
+        uow.commit()
+    return body
 
 
-def delete_group(session, actor, group_id):
-    require_role(actor, "admin")
-    group = _locked_group(session, group_id)
-    rating.group_points_changed(session, group.id, -group.points)
-    session.delete(group)  # memberships go with it (ON DELETE CASCADE)
-    session.commit()
+def delete_group(uow, group_id):
+    require_admin(uow.actor)
+    with uow:
+        session = uow.session
+        group = _locked_group(session, group_id)
+        rating.group_points_changed(session, group.id, -group.points)
+        session.delete(group)  # memberships go with it (ON DELETE CASCADE)
+        uow.commit()
 
 
-def bulk_groups(session, actor, data):
-    require_actor(actor)
+def bulk_groups(uow, data):
+    actor = require_actor(uow.actor)
     data = load(BulkGroups(), data)
-    selection = bulk.select_requested(session, actor, data)
-    changed = change_groups(session, GROUP_MODES[data["mode"]], data["group_ids"])
-    session.commit()
+    with uow:
+        selection = bulk.select_requested(uow.session, actor, data)
+        changed = change_groups(uow.session, GROUP_MODES[data["mode"]], data["group_ids"])
+        uow.commit()
     return selection.result(changed)
 
 
@@ -124,10 +136,10 @@ def change_groups(session, mode, group_ids):
         .cte("delta")
     )
     touched = (
-        update(customers)
-        .where(customers.c.id == delta.c.customer_id)
-        .values(score=customers.c.score + delta.c.delta, updated_at=func.now())
-        .returning(customers.c.id)
+        update(customer_table)
+        .where(customer_table.c.id == delta.c.customer_id)
+        .values(score=customer_table.c.score + delta.c.delta, updated_at=func.now())
+        .returning(customer_table.c.id)
         .cte("touched")
     )
     return session.scalar(select(func.count()).select_from(touched))

@@ -10,8 +10,8 @@ from sqlalchemy import exists, insert, literal, select, update
 from services.core.actor import require_actor
 from services.core.contracts.customers import HistoryEntry, HistoryQuery
 from services.core.schemas import load, paginate
-from services.customers.models import HistoryChange, history_entries
-from services.customers.visibility import customers, visible
+from services.customers.models import HistoryChange, customer_table, history_entries
+from services.customers.visibility import visible
 
 changes = HistoryChange.__table__
 entry_schema = HistoryEntry()
@@ -65,8 +65,8 @@ def dump_entry(row):
     )
 
 
-def list_history(session, actor, query):
-    require_actor(actor)
+def list_history(uow, query):
+    actor = require_actor(uow.actor)
     query = load(HistoryQuery(), query)
     statement = (
         select(
@@ -82,7 +82,9 @@ def list_history(session, actor, query):
         .order_by(changes.c.id.desc(), history_entries.c.customer_id, *[history_entries.c[name] for name in SIDES])
     )
     if not actor.is_admin:
-        statement = statement.where(exists().where(customers.c.id == history_entries.c.customer_id, visible(actor)))
+        statement = statement.where(
+            exists().where(customer_table.c.id == history_entries.c.customer_id, visible(actor))
+        )
     if "customer_id" in query:
         statement = statement.where(history_entries.c.customer_id == query["customer_id"])
     if "actor_id" in query:
@@ -93,4 +95,5 @@ def list_history(session, actor, query):
         statement = statement.where(changes.c.created_at >= query["since"])
     if "until" in query:
         statement = statement.where(changes.c.created_at <= query["until"])
-    return paginate(session, statement, query["page"], query["page_size"], dump_entry, rows=True)
+    with uow:
+        return paginate(uow.session, statement, query["page"], query["page_size"], dump_entry, rows=True)

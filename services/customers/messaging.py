@@ -13,17 +13,14 @@ transaction, so it is requested exactly once.
 import logging
 import re
 
-from nameko.exceptions import RemoteError
 from sqlalchemy import select
 
 from services.core.actor import require_actor
 from services.core.contracts.notifications import BulkEmail, BulkSms
-from services.core.errors import InvalidInput, RuleViolation, relayed
-from services.core.outbox import record_event
+from services.core.errors import InvalidInput, RuleViolation
 from services.core.schemas import load
 from services.customers import bulk
-from services.customers.models import Contact
-from services.customers.visibility import customers
+from services.customers.models import Contact, customer_table
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +57,13 @@ def customer_recipients(session, actor, data):
     selected = bulk.select_requested(session, actor, data)
     rows = session.execute(
         select(
-            customers.c.id,
-            customers.c.code,
-            customers.c.name,
-            customers.c.phone,
-            customers.c.email,
-            customers.c.address,
-        ).join(bulk.selection, bulk.selection.c.customer_id == customers.c.id)
+            customer_table.c.id,
+            customer_table.c.code,
+            customer_table.c.name,
+            customer_table.c.phone,
+            customer_table.c.email,
+            customer_table.c.address,
+        ).join(bulk.selection, bulk.selection.c.customer_id == customer_table.c.id)
     )
     found = {row.id: dict(row._mapping, customer_id=row.id) for row in rows}
     return [found[customer_id] for customer_id in selected.given if customer_id in found]
@@ -85,59 +82,57 @@ def contact_recipients(session, actor, data):
             contacts.c.phone,
             contacts.c.email,
             contacts.c.position,
-            customers.c.code,
-            customers.c.name.label("customer_name"),
-            customers.c.address,
+            customer_table.c.code,
+            customer_table.c.name.label("customer_name"),
+            customer_table.c.address,
         )
-        .join_from(bulk.selection, customers, customers.c.id == bulk.selection.c.customer_id)
-        .join(contacts, contacts.c.customer_id == customers.c.id)
+        .join_from(bulk.selection, customer_table, customer_table.c.id == bulk.selection.c.customer_id)
+        .join(contacts, contacts.c.customer_id == customer_table.c.id)
     )
     return sorted(
         (dict(row._mapping) for row in rows), key=lambda row: (position[row["customer_id"]], row["contact_id"])
     )
 
 
-def _open_and_request(session, notifications, actor, event_type, plan):
-    session.rollback()  # hold no transaction while notifications answers
-    try:
-        answer = notifications.open_batch(plan)
-    except RemoteError as exc:
-        raise relayed(exc)
+def _open_and_request(uow, event_type, plan):
+    """Notifications checks the batch and gives it an id (asked with no transaction open), then
+    the batch is requested, in parts, in one transaction."""
+    answer = uow.services.notifications.open_batch(plan)
     recipients = plan["recipients"]
     parts = max(1, -(-len(recipients) // PART_SIZE))
-    for part in range(parts):
-        record_event(
-            session,
-            event_type,
-            {
-                "batch_id": answer["batch_id"],
-                "part": part + 1,
-                "parts": parts,
-                "recipients": recipients[part * PART_SIZE : (part + 1) * PART_SIZE],
-            },
-            actor,
-        )
-    session.commit()
+    with uow:
+        for part in range(parts):
+            uow.record_event(
+                event_type,
+                {
+                    "batch_id": answer["batch_id"],
+                    "part": part + 1,
+                    "parts": parts,
+                    "recipients": recipients[part * PART_SIZE : (part + 1) * PART_SIZE],
+                },
+            )
+        uow.commit()
     log.info(
         "%s batch %s requested by user %s: %s recipients",
         event_type,
         answer["batch_id"],
-        actor.id,
+        uow.actor.id,
         answer["recipients"],
     )
     return answer
 
 
-def bulk_sms(session, notifications, actor, data):
+def bulk_sms(uow, data):
     """SMS to the selected customers' phones (``to: customers``) or their contacts' phones (``to: contacts``)."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(BulkSms(), data)
     contacts = data["to"] == "contacts"
     check_merge_fields(data["content"], CONTACT_FIELDS if contacts else CUSTOMER_FIELDS, "content")
-    people = (contact_recipients if contacts else customer_recipients)(session, actor, data)
+    with uow:  # read only: ends (and drops the selection) before notifications is asked
+        found = (contact_recipients if contacts else customer_recipients)(uow.session, actor, data)
     recipients = [
         {"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
-        for person in people
+        for person in found
         if person.get("phone")
     ]
     if not recipients:
@@ -146,7 +141,7 @@ def bulk_sms(session, notifications, actor, data):
             code="NO_RECIPIENTS",
         )
     plan = {"channel": "sms", "brandname": data["brandname"], "content": data["content"], "recipients": recipients}
-    answer = _open_and_request(session, notifications, actor, "sms_requested", plan)
+    answer = _open_and_request(uow, "sms_requested", plan)
     return {
         "batch_id": answer["batch_id"],
         "recipients": answer["recipients"],
@@ -155,14 +150,15 @@ def bulk_sms(session, notifications, actor, data):
     }
 
 
-def bulk_email(session, notifications, actor, data):
+def bulk_email(uow, data):
     """Email (subject, text, optional HTML, merge fields in each) to the selected customers."""
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     data = load(BulkEmail(), data)
     for field in ("subject", "body", "html"):
         if data.get(field):
             check_merge_fields(data[field], CUSTOMER_FIELDS, field)
-    people = customer_recipients(session, actor, data)
+    with uow:  # read only: ends (and drops the selection) before notifications is asked
+        found = customer_recipients(uow.session, actor, data)
     recipients = [
         {
             "to": person["email"],
@@ -171,11 +167,11 @@ def bulk_email(session, notifications, actor, data):
             "html": merge(data.get("html"), person),
             "customer_id": person["customer_id"],
         }
-        for person in people
+        for person in found
         if person.get("email")
     ]
     if not recipients:
         raise RuleViolation("None of the selected customers has an email address.", code="NO_RECIPIENTS")
     plan = {"channel": "email", "subject": data["subject"], "content": data["body"], "recipients": recipients}
-    answer = _open_and_request(session, notifications, actor, "email_requested", plan)
+    answer = _open_and_request(uow, "email_requested", plan)
     return {"batch_id": answer["batch_id"], "recipients": answer["recipients"], "skipped": answer["skipped"]}

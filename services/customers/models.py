@@ -84,6 +84,9 @@ class Customer(Base):
     updated_at: Mapped[datetime] = _updated_at()
 
 
+customer_table = Customer.__table__  # for set-based SQL (Core statements) on customers
+
+
 # What the list's text search reads of each customer (name, code, phone, email), one row per
 # customer, written in the customer's own transaction when it is created or those fields change.
 # A table of its own so that its trigram index (one GIN over the four columns: ``ILIKE '%q%'``

@@ -7,13 +7,12 @@ from services.core.actor import require_actor
 from services.core.consumer import first_delivery
 from services.core.contracts.customers import BulkTransferOwner
 from services.core.db import advisory_lock
-from services.core.outbox import record_event
+from services.core.errors import ConcurrentChange
 from services.core.schemas import load
-from services.customers import bulk, exceptions, history, people
-from services.customers.models import Activity, Record, record_shares
+from services.customers import bulk, directory_answers, exceptions, history
+from services.customers.models import Activity, Record, customer_table, record_shares
 from services.customers.sharing import RECORD_KIND_OF
 from services.customers.sql import int_array
-from services.customers.visibility import customers
 
 EVENT_BLOCK = 10_000  # customers per owner_changed event
 OWNER_LOCK = 7401  # first key of the advisory lock "the customers of one owner follow their department"
@@ -43,14 +42,22 @@ def split_evenly(items, count):
     return blocks
 
 
-def transfer_owner(session, directory, actor, data):
-    require_actor(actor)
+def transfer_owner(uow, data):
+    require_actor(uow.actor)
     data = load(BulkTransferOwner(), data)
-    owners = people.new_owners(directory, data["user_ids"], data["department_ids"])
+    owners = directory_answers.new_owners(uow.services.directory, data["user_ids"], data["department_ids"])
     if len(owners) > 1 and not data["split_evenly"]:
         raise exceptions.SplitRequired(
             fields={"split_evenly": ["{} new owners: set split_evenly.".format(len(owners))]}
         )
+    with uow:
+        result = _transfer(uow, owners, data)
+        uow.commit()
+    return result
+
+
+def _transfer(uow, owners, data):
+    session, actor = uow.session, uow.actor
     selection = bulk.select_requested(session, actor, data, lock=True)
     blocks = split_evenly(bulk.editable_in_order(session, selection), len(owners))
     change_id = history.start_change(
@@ -66,9 +73,8 @@ def transfer_owner(session, directory, actor, data):
     moved = _move_customers(session, change_id)
     activities = _move_open_activities(session, data["transfer_activities"])
     records = _share_related(session, data["share_related"])
-    _announce(session, actor, change_id, moved)
+    _announce(uow, change_id, moved)
     history.finish_change(session, change_id, selection.matched, len(moved))
-    session.commit()
     assignments = {}
     for owner, block in zip(owners, blocks):
         assignments.setdefault(str(owner.user_id), []).extend(block)
@@ -110,14 +116,14 @@ def _move_customers(session, change_id):
     Customers already owned by their planned owner only get their owner's department refreshed.
     """
     moved = (
-        update(customers)
+        update(customer_table)
         .where(
-            customers.c.id == plan.c.customer_id,
-            (customers.c.owner_id != plan.c.to_owner_id)
-            | customers.c.owner_department_id.is_distinct_from(plan.c.to_department_id),
+            customer_table.c.id == plan.c.customer_id,
+            (customer_table.c.owner_id != plan.c.to_owner_id)
+            | customer_table.c.owner_department_id.is_distinct_from(plan.c.to_department_id),
         )
         .values(owner_id=plan.c.to_owner_id, owner_department_id=plan.c.to_department_id, updated_at=func.now())
-        .returning(customers.c.id, plan.c.from_owner_id, plan.c.to_owner_id)
+        .returning(customer_table.c.id, plan.c.from_owner_id, plan.c.to_owner_id)
         .cte("moved")
     )
     changed = (
@@ -140,15 +146,14 @@ def _move_customers(session, change_id):
     return [tuple(row) for row in rows]
 
 
-def _announce(session, actor, change_id, moved):
+def _announce(uow, change_id, moved):
     """Events ``owner_changed``: per (old owner, new owner), the customers, in blocks of EVENT_BLOCK."""
     by_owners = {}
     for customer_id, from_owner, to_owner in moved:
         by_owners.setdefault((from_owner, to_owner), []).append(customer_id)
     for (from_owner, to_owner), customer_ids in by_owners.items():
         for start in range(0, len(customer_ids), EVENT_BLOCK):
-            record_event(
-                session,
+            uow.record_event(
                 "owner_changed",
                 {
                     "change_id": change_id,
@@ -156,7 +161,6 @@ def _announce(session, actor, change_id, moved):
                     "to_owner_id": to_owner,
                     "customer_ids": customer_ids[start : start + EVENT_BLOCK],
                 },
-                actor,
             )
 
 
@@ -200,23 +204,44 @@ def _share_related(session, kinds):
     return session.execute(statement).rowcount
 
 
-def follow_owner_department(session, directory, event):
+FOLLOW_ROUNDS = 5  # the user moved again after each of our writes: give the event back (retried later)
+FOLLOWER = "customers.follow_owner_department"
+_NOTHING = object()
+
+
+def follow_owner_department(uow, event):
     """The directory moved a user to another department: their customers' ``owner_department_id``
     follows, so the managers of the new department see them and those of the old one no longer do.
 
-    The department is read from the directory under a per-user lock rather than taken from the
-    event: events of two quick moves may arrive in any order, the last follower to run must
-    still write the user's department of now.
+    The department written is the directory's of now, not the event's: events of two quick moves
+    may arrive in any order, and the last write must be the user's department of now.  The
+    directory is asked with no transaction open, so a follower writes (under a per-user lock),
+    then asks again: if the user moved meanwhile, it writes again.  The event counts as applied
+    (idempotent consumer) once the directory's answer is what was written; a user who keeps
+    moving gives the event back (ConcurrentChange: retried later).
     """
     user_id = int(event["data"]["user_id"])
-    if not first_delivery(session, "customers.follow_owner_department", event["id"]):
-        return 0
-    advisory_lock(session, OWNER_LOCK, user_id)
-    department_id = people.department_of(directory, user_id)
-    moved = session.execute(
-        update(customers)
-        .where(customers.c.owner_id == user_id, customers.c.owner_department_id.is_distinct_from(department_id))
-        .values(owner_department_id=department_id, updated_at=func.now())
-    ).rowcount
-    session.commit()
-    return moved
+    with uow:  # left without commit: only asks whether the event was applied already
+        if not first_delivery(uow.session, FOLLOWER, event["id"]):
+            return 0
+    moved, written = 0, _NOTHING
+    for _ in range(FOLLOW_ROUNDS):
+        department_id = directory_answers.department_of(uow.services.directory, user_id)
+        if department_id == written:
+            with uow:
+                if first_delivery(uow.session, FOLLOWER, event["id"]):
+                    uow.commit()
+            return moved
+        with uow:
+            advisory_lock(uow.session, OWNER_LOCK, user_id)
+            moved += uow.session.execute(
+                update(customer_table)
+                .where(
+                    customer_table.c.owner_id == user_id,
+                    customer_table.c.owner_department_id.is_distinct_from(department_id),
+                )
+                .values(owner_department_id=department_id, updated_at=func.now())
+            ).rowcount
+            uow.commit()
+        written = department_id
+    raise ConcurrentChange("User {} keeps changing department; their customers follow later.".format(user_id))

@@ -13,16 +13,22 @@ union of score ranges over the score index.
 
 from sqlalchemy import and_, func, or_, select, update
 
-from services.core.actor import require_actor, require_role
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.customers import PotentialRating
 from services.core.schemas import load
-from services.customers.models import Activity, ActivityType, Customer, CustomerGroup, Setting, group_members
+from services.customers.models import (
+    Activity,
+    ActivityType,
+    Customer,
+    CustomerGroup,
+    Setting,
+    customer_table,
+    group_members,
+)
 
 SETTING_KEY = "potential_rating"
 DEFAULT_THRESHOLDS = (10, 20, 40, 70, 100)
 DONE = "done"
-
-customers = Customer.__table__
 
 
 # -- stars -------------------------------------------------------------------
@@ -46,7 +52,7 @@ def score_ranges(levels, thresholds):
     return ranges
 
 
-def stars_condition(levels, thresholds, score=customers.c.score):
+def stars_condition(levels, thresholds, score=customer_table.c.score):
     """SQL: the customer has one of the given star levels."""
     conditions = []
     for low, high in score_ranges(levels, thresholds):
@@ -60,20 +66,22 @@ def thresholds(session):
     return list(value["thresholds"]) if value else list(DEFAULT_THRESHOLDS)
 
 
-def get_settings(session, actor):
-    require_actor(actor)
-    return {"thresholds": thresholds(session)}
+def get_settings(uow):
+    require_actor(uow.actor)
+    with uow:
+        return {"thresholds": thresholds(uow.session)}
 
 
-def set_settings(session, actor, data):
-    require_role(actor, "admin")
+def set_settings(uow, data):
+    require_admin(uow.actor)
     data = load(PotentialRating(), data)
-    setting = session.get(Setting, SETTING_KEY)
-    if setting is None:
-        session.add(Setting(key=SETTING_KEY, value={"thresholds": data["thresholds"]}))
-    else:
-        setting.value = {"thresholds": data["thresholds"]}
-    session.commit()
+    with uow:
+        setting = uow.session.get(Setting, SETTING_KEY)
+        if setting is None:
+            uow.session.add(Setting(key=SETTING_KEY, value={"thresholds": data["thresholds"]}))
+        else:
+            setting.value = {"thresholds": data["thresholds"]}
+        uow.commit()
     return {"thresholds": data["thresholds"]}
 
 
@@ -94,7 +102,9 @@ def group_points_changed(session, group_id, delta):
     """Every member of the group gains ``delta`` (the group row is locked by the caller)."""
     if delta:
         members = select(group_members.c.customer_id).where(group_members.c.group_id == group_id)
-        session.execute(update(customers).where(customers.c.id.in_(members)).values(score=customers.c.score + delta))
+        session.execute(
+            update(customer_table).where(customer_table.c.id.in_(members)).values(score=customer_table.c.score + delta)
+        )
 
 
 def activity_type_points_changed(session, type_id, delta):
@@ -107,9 +117,9 @@ def activity_type_points_changed(session, type_id, delta):
             .subquery()
         )
         session.execute(
-            update(customers)
-            .where(customers.c.id == done.c.customer_id)
-            .values(score=customers.c.score + delta * done.c.n)
+            update(customer_table)
+            .where(customer_table.c.id == done.c.customer_id)
+            .values(score=customer_table.c.score + delta * done.c.n)
         )
 
 
@@ -138,12 +148,12 @@ def computed_scores(customer_ids=None):
     )
     query = (
         select(
-            customers.c.id,
+            customer_table.c.id,
             (func.coalesce(group_points.c.points, 0) + func.coalesce(activity_points_.c.points, 0)).label("score"),
         )
-        .outerjoin(group_points, group_points.c.customer_id == customers.c.id)
-        .outerjoin(activity_points_, activity_points_.c.customer_id == customers.c.id)
+        .outerjoin(group_points, group_points.c.customer_id == customer_table.c.id)
+        .outerjoin(activity_points_, activity_points_.c.customer_id == customer_table.c.id)
     )
     if customer_ids is not None:
-        query = query.where(customers.c.id.in_(list(customer_ids)))
+        query = query.where(customer_table.c.id.in_(list(customer_ids)))
     return query

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
-from services.core.actor import require_actor, require_role
+from services.core.actor import require_actor, require_admin
 from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import Activity as ActivitySchema
 from services.core.contracts.customers import ActivityQuery, RecordQuery
@@ -18,9 +18,9 @@ from services.core.contracts.customers import ActivityType as ActivityTypeSchema
 from services.core.contracts.customers import Record as RecordSchema
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
-from services.customers import exceptions, people, rating
-from services.customers.customers import editable_customer, visible_customer
+from services.customers import directory_answers, exceptions, rating
 from services.customers.models import Activity, ActivityType, Record, activity_shares, record_shares
+from services.customers.profiles import editable_customer, visible_customer
 from services.customers.sharing import shares_of
 from services.customers.visibility import related_rule
 
@@ -55,8 +55,8 @@ class Kind:
             raise self.not_found()
         return found
 
-    def editable_one(self, session, actor, object_id):
-        found = self.visible_one(session, actor, object_id, lock=True)
+    def editable_one(self, session, actor, object_id, lock=True):
+        found = self.visible_one(session, actor, object_id, lock=lock)
         table = self.model.__table__
         rule = related_rule(actor, table, self.shares, self.share_column, ("edit",))
         if not session.scalar(select(exists().where(table.c.id == object_id, rule))):
@@ -88,56 +88,71 @@ RECORDS = Kind(
 )
 
 
-def _owner_id(directory, actor, requested):
-    """The owner of a new or re-assigned record: the actor, or an active user they name."""
+def _owner_id(uow, requested, check):
+    """The owner of a new or re-assigned record: the actor, or an active user they name.
+
+    Naming someone else asks the directory, which no open transaction may wait for: ``check``
+    (the checks that come first, in a block of their own) runs, the block ends, then the
+    directory is asked; the caller's next block checks everything again under its locks.
+    """
+    actor = require_actor(uow.actor)
     if requested is None or requested == actor.id:
         return actor.id
-    return people.active_owner(directory, requested).user_id
+    with uow:
+        check(uow.session)
+    return directory_answers.active_owner(uow.services.directory, requested).user_id
 
 
 # -- activity types --------------------------------------------------------------
 
 
-def list_activity_types(session, actor, query):
-    require_actor(actor)
+def list_activity_types(uow, query):
+    require_actor(uow.actor)
     query = load(PageQuery(), query)
-    return paginate(
-        session,
-        select(ActivityType).order_by(ActivityType.id),
-        query["page"],
-        query["page_size"],
-        activity_type_schema.dump,
-    )
+    with uow:
+        return paginate(
+            uow.session,
+            select(ActivityType).order_by(ActivityType.id),
+            query["page"],
+            query["page_size"],
+            activity_type_schema.dump,
+        )
 
 
-def create_activity_type(session, actor, data):
-    require_role(actor, "admin")
+def create_activity_type(uow, data):
+    require_admin(uow.actor)
     data = load(activity_type_schema, data)
-    activity_type = ActivityType(**data)
-    session.add(activity_type)
-    flush_unique(session, exceptions.ActivityTypeNameTaken)
-    session.commit()
-    return activity_type_schema.dump(activity_type)
+    with uow:
+        activity_type = ActivityType(**data)
+        uow.session.add(activity_type)
+        flush_unique(uow.session, exceptions.ActivityTypeNameTaken)
+        body = activity_type_schema.dump(activity_type)
+        uow.commit()
+    return body
 
 
-def update_activity_type(session, actor, type_id, data):
-    require_role(actor, "admin")
+def update_activity_type(uow, type_id, data):
+    require_admin(uow.actor)
     data = load(activity_type_schema, data, partial=True)
-    activity_type = session.scalar(select(ActivityType).where(ActivityType.id == type_id).with_for_update())
-    if activity_type is None:
-        raise exceptions.ActivityTypeNotFound()
-    if "points" in data:
-        rating.activity_type_points_changed(session, activity_type.id, data["points"] - activity_type.points)
-    for key, value in data.items():
-        setattr(activity_type, key, value)
-    flush_unique(session, exceptions.ActivityTypeNameTaken)
-    session.commit()
-    return activity_type_schema.dump(activity_type)
+    with uow:
+        session = uow.session
+        activity_type = session.scalar(select(ActivityType).where(ActivityType.id == type_id).with_for_update())
+        if activity_type is None:
+            raise exceptions.ActivityTypeNotFound()
+        if "points" in data:
+            rating.activity_type_points_changed(session, activity_type.id, data["points"] - activity_type.points)
+        for key, value in data.items():
+            setattr(activity_type, key, value)
+        flush_unique(session, exceptions.ActivityTypeNameTaken)
+        body = activity_type_schema.dump(activity_type)
+        uow.commit()
+    return body
 
 
-def _type_points(session, type_id):
-    """The points of an activity type, held (FOR SHARE) until commit so they cannot change under us."""
-    points = session.scalar(select(ActivityType.points).where(ActivityType.id == type_id).with_for_update(read=True))
+def _type_points(session, type_id, lock=True):
+    """The points of an activity type; ``lock``: held (FOR SHARE) until commit so they cannot change under us."""
+    query = select(ActivityType.points).where(ActivityType.id == type_id)
+    points = session.scalar(query.with_for_update(read=True) if lock else query)
     if points is None:
         raise exceptions.ActivityTypeNotFound(fields={"type_id": ["No such activity type."]})
     return points
@@ -146,41 +161,59 @@ def _type_points(session, type_id):
 # -- activities --------------------------------------------------------------------
 
 
-def list_activities(session, actor, customer_id, query):
-    return ACTIVITIES.list_for(session, actor, customer_id, query, ActivityQuery(), status=Activity.status)
+def list_activities(uow, customer_id, query):
+    with uow:
+        return ACTIVITIES.list_for(uow.session, uow.actor, customer_id, query, ActivityQuery(), status=Activity.status)
 
 
-def create_activity(session, directory, actor, customer_id, data):
+def create_activity(uow, customer_id, data):
+    actor = uow.actor
     data = load(ACTIVITIES.schema, data)
-    customer = editable_customer(session, actor, customer_id)
-    points = _type_points(session, data["type_id"])
-    data["owner_id"] = _owner_id(directory, actor, data["owner_id"])
-    activity = Activity(customer_id=customer.id, **data)
-    session.add(activity)
-    rating.add_to_score(session, customer.id, rating.activity_points(activity.status, points))
-    session.flush()
-    (body,) = ACTIVITIES.dump(session, [activity])
-    session.commit()
+
+    def check(session):
+        editable_customer(session, actor, customer_id)
+        _type_points(session, data["type_id"], lock=False)
+
+    data["owner_id"] = _owner_id(uow, data["owner_id"], check)
+    with uow:
+        session = uow.session
+        customer = editable_customer(session, actor, customer_id)
+        points = _type_points(session, data["type_id"])
+        activity = Activity(customer_id=customer.id, **data)
+        session.add(activity)
+        rating.add_to_score(session, customer.id, rating.activity_points(activity.status, points))
+        session.flush()
+        (body,) = ACTIVITIES.dump(session, [activity])
+        uow.commit()
     return body
 
 
-def get_activity(session, actor, activity_id):
-    return ACTIVITIES.dump(session, [ACTIVITIES.visible_one(session, actor, activity_id)])[0]
+def get_activity(uow, activity_id):
+    with uow:
+        return ACTIVITIES.dump(uow.session, [ACTIVITIES.visible_one(uow.session, uow.actor, activity_id)])[0]
 
 
-def update_activity(session, directory, actor, activity_id, data):
+def update_activity(uow, activity_id, data):
+    actor = uow.actor
     data = load(ACTIVITIES.schema, data, partial=True)
-    activity = ACTIVITIES.editable_one(session, actor, activity_id)
-    before = rating.activity_points(activity.status, _type_points(session, activity.type_id))
     if "owner_id" in data:
-        data["owner_id"] = _owner_id(directory, actor, data["owner_id"])
-    for key, value in data.items():
-        setattr(activity, key, value)
-    after = rating.activity_points(activity.status, _type_points(session, activity.type_id))
-    rating.add_to_score(session, activity.customer_id, after - before)
-    session.flush()
-    (body,) = ACTIVITIES.dump(session, [activity])
-    session.commit()
+
+        def check(session):
+            activity = ACTIVITIES.editable_one(session, actor, activity_id, lock=False)
+            _type_points(session, activity.type_id, lock=False)
+
+        data["owner_id"] = _owner_id(uow, data["owner_id"], check)
+    with uow:
+        session = uow.session
+        activity = ACTIVITIES.editable_one(session, actor, activity_id)
+        before = rating.activity_points(activity.status, _type_points(session, activity.type_id))
+        for key, value in data.items():
+            setattr(activity, key, value)
+        after = rating.activity_points(activity.status, _type_points(session, activity.type_id))
+        rating.add_to_score(session, activity.customer_id, after - before)
+        session.flush()
+        (body,) = ACTIVITIES.dump(session, [activity])
+        uow.commit()
     return body
 
 
@@ -192,36 +225,52 @@ def _check_amount(data):
         raise exceptions.AmountNotApplicable(fields={"amount": ["A document has no amount."]})
 
 
-def list_records(session, actor, customer_id, query):
-    return RECORDS.list_for(session, actor, customer_id, query, RecordQuery(), kind=Record.kind)
+def list_records(uow, customer_id, query):
+    with uow:
+        return RECORDS.list_for(uow.session, uow.actor, customer_id, query, RecordQuery(), kind=Record.kind)
 
 
-def create_record(session, directory, actor, customer_id, data):
+def create_record(uow, customer_id, data):
+    actor = uow.actor
     data = load(RECORDS.schema, data)
     _check_amount(data)
-    customer = editable_customer(session, actor, customer_id)
-    data["owner_id"] = _owner_id(directory, actor, data["owner_id"])
-    record = Record(customer_id=customer.id, **data)
-    session.add(record)
-    session.flush()
-    (body,) = RECORDS.dump(session, [record])
-    session.commit()
+    data["owner_id"] = _owner_id(uow, data["owner_id"], lambda session: editable_customer(session, actor, customer_id))
+    with uow:
+        session = uow.session
+        customer = editable_customer(session, actor, customer_id)
+        record = Record(customer_id=customer.id, **data)
+        session.add(record)
+        session.flush()
+        (body,) = RECORDS.dump(session, [record])
+        uow.commit()
     return body
 
 
-def get_record(session, actor, record_id):
-    return RECORDS.dump(session, [RECORDS.visible_one(session, actor, record_id)])[0]
+def get_record(uow, record_id):
+    with uow:
+        return RECORDS.dump(uow.session, [RECORDS.visible_one(uow.session, uow.actor, record_id)])[0]
 
 
-def update_record(session, directory, actor, record_id, data):
+def update_record(uow, record_id, data):
+    actor = uow.actor
     data = load(RECORDS.schema, data, partial=True)
-    record = RECORDS.editable_one(session, actor, record_id)
-    _check_amount({"kind": data.get("kind", record.kind), "amount": data.get("amount", record.amount)})
+
+    def check_amount(record):
+        _check_amount({"kind": data.get("kind", record.kind), "amount": data.get("amount", record.amount)})
+
     if "owner_id" in data:
-        data["owner_id"] = _owner_id(directory, actor, data["owner_id"])
-    for key, value in data.items():
-        setattr(record, key, value)
-    session.flush()
-    (body,) = RECORDS.dump(session, [record])
-    session.commit()
+
+        def check(session):
+            check_amount(RECORDS.editable_one(session, actor, record_id, lock=False))
+
+        data["owner_id"] = _owner_id(uow, data["owner_id"], check)
+    with uow:
+        session = uow.session
+        record = RECORDS.editable_one(session, actor, record_id)
+        check_amount(record)
+        for key, value in data.items():
+            setattr(record, key, value)
+        session.flush()
+        (body,) = RECORDS.dump(session, [record])
+        uow.commit()
     return body

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.core.actor import require_actor
 from services.core.contracts.customers import BulkShare
 from services.core.schemas import load
-from services.customers import bulk, history, people
+from services.customers import bulk, directory_answers, history
 from services.customers.models import Activity, Record, activity_shares, customer_shares, record_shares
 from services.customers.modes import SHARE_MODES
 
@@ -66,13 +66,20 @@ def targets_of(user_ids, department_ids):
     ]
 
 
-def bulk_share(session, directory, actor, data):
-    require_actor(actor)
+def bulk_share(uow, data):
+    actor = require_actor(uow.actor)
     data = load(BulkShare(), data)
     mode = SHARE_MODES[data["mode"]]
-    if mode.sets_chosen:
-        people.check_share_targets(directory, data["user_ids"], data["department_ids"])
+    if mode.sets_chosen:  # asked before the transaction opens
+        directory_answers.check_share_targets(uow.services.directory, data["user_ids"], data["department_ids"])
     targets = targets_of(data["user_ids"], data["department_ids"])
+    with uow:
+        result = _change_shares(uow.session, actor, data, mode, targets)
+        uow.commit()
+    return result
+
+
+def _change_shares(session, actor, data, mode, targets):
     level = data["level"]
     selection = bulk.select_requested(session, actor, data)
     change_id = history.start_change(
@@ -93,7 +100,6 @@ def bulk_share(session, directory, actor, data):
         change_related_shares(session, include, mode, targets, level) for include in dict.fromkeys(data["include"])
     )
     history.finish_change(session, change_id, selection.matched, changed)
-    session.commit()
     return selection.result(changed, related_changed=related_changed)
 
 

@@ -12,12 +12,10 @@ Related records (activities, contracts, ...) are visible with their customer, an
 besides to their own owner and to whom they are shared with.
 """
 
-from sqlalchemy import any_, exists, func, or_, select, true, union_all
+from sqlalchemy import any_, exists, or_, select, true, union_all
 
-from services.customers.models import Customer, customer_shares
+from services.customers.models import customer_shares, customer_table
 from services.customers.sql import int_array
-
-customers = Customer.__table__
 
 
 def _share_targets(actor):
@@ -56,19 +54,19 @@ def _customer_rule(actor, customer, levels):
     )
 
 
-def visible(actor, customer=customers):
+def visible(actor, customer=customer_table):
     """SQL: the actor may see this customer."""
     return _customer_rule(actor, customer, None)
 
 
-def editable(actor, customer=customers):
+def editable(actor, customer=customer_table):
     """SQL: the actor may change this customer (and its related records)."""
     return _customer_rule(actor, customer, ("edit",))
 
 
 def visible_branches(actor, matching=()):
     """The rule of :func:`visible` as a union, for lists and counts: the ids of the customers the
-    actor may see among those meeting ``matching`` (conditions on ``customers``), as a list of
+    actor may see among those meeting ``matching`` (conditions on ``customer_table``), as a list of
     ``(SELECT of ids, its id column)`` whose UNION is what ``visible()`` selects, one per way
     of seeing a customer.
 
@@ -80,21 +78,22 @@ def visible_branches(actor, matching=()):
     """
     matching = list(matching)
     if actor.is_admin or actor.managed_department_ids:
-        return [(select(customers.c.id).where(visible(actor), *matching), customers.c.id)]
+        return [(select(customer_table.c.id).where(visible(actor), *matching), customer_table.c.id)]
     branches = [
-        (select(customers.c.id).where(rule, *matching), customers.c.id) for rule in _owner_side(actor, customers)
+        (select(customer_table.c.id).where(rule, *matching), customer_table.c.id)
+        for rule in _owner_side(actor, customer_table)
     ]
     for kind, target_id in _share_targets(actor):
         branch = select(customer_shares.c.customer_id.label("id")).where(
             customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id
         )
         if matching:
-            branch = branch.join(customers, customers.c.id == customer_shares.c.customer_id).where(*matching)
+            branch = branch.join(customer_table, customer_table.c.id == customer_shares.c.customer_id).where(*matching)
         branches.append((branch, customer_shares.c.customer_id))
     return branches
 
 
-def deletable(actor, customer=customers):
+def deletable(actor, customer=customer_table):
     """SQL: the actor may delete this customer: owner, manager of the owner's department, admin."""
     return true() if actor.is_admin else or_(*_owner_side(actor, customer))
 
@@ -107,31 +106,24 @@ def related_rule(actor, record, shares, object_column, levels=None):
     if actor.is_admin:
         return true()
     return or_(
-        exists().where(customers.c.id == record.c.customer_id, _customer_rule(actor, customers, levels)),
+        exists().where(customer_table.c.id == record.c.customer_id, _customer_rule(actor, customer_table, levels)),
         record.c.owner_id == actor.id,
         record.c.id.in_(shared_with(actor, shares, object_column, levels)),
     )
 
 
-def ordered_ids(customer_ids):
-    """A FROM clause ``(id, position)`` over the given ids, in their order."""
-    return (
-        func.unnest(int_array("customer_ids", customer_ids))
-        .table_valued("id", with_ordinality="position")
-        .render_derived(name="given")
-    )
-
-
 def among(customer_ids):
     """SQL: the customer is one of the given ids (one array parameter, however many ids)."""
-    return customers.c.id == any_(int_array("customer_ids", customer_ids))
+    return customer_table.c.id == any_(int_array("customer_ids", customer_ids))
 
 
 def visible_customers(session, actor, customer_ids, columns=("id", "code", "name", "phone", "email")):
     """Rows (dicts of ``columns``) of the customers among ``customer_ids`` that the actor may see,
     in the given order, each once."""
     rows = session.execute(
-        select(*[customers.c[name] for name in ("id",) + tuple(columns)]).where(among(customer_ids), visible(actor))
+        select(*[customer_table.c[name] for name in ("id",) + tuple(columns)]).where(
+            among(customer_ids), visible(actor)
+        )
     )
     found = {row[0]: {name: value for name, value in zip(columns, row[1:])} for row in rows}
     return [found[customer_id] for customer_id in dict.fromkeys(customer_ids) if customer_id in found]

@@ -7,11 +7,12 @@ Username and password come from ``CRM_ADMIN_USERNAME`` / ``CRM_ADMIN_PASSWORD``
 import os
 import sys
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from services.core.config import load_config
 from services.core.db import database_url, make_engine
-from services.directory.people import ensure_admin
+from services.core.unit_of_work import UnitOfWork
+from services.directory.users import ensure_admin
 
 
 def main(argv=None):
@@ -21,8 +22,7 @@ def main(argv=None):
     password = os.environ.get("CRM_ADMIN_PASSWORD", "admin")
     engine = make_engine(database_url(config), pool_size=1)
     try:
-        with Session(engine) as session:
-            created = ensure_admin(session, username, password)
+        created = ensure_admin(UnitOfWork(sessionmaker(engine)), username, password)
     finally:
         engine.dispose()
     print("admin {!r} {}".format(username, "created" if created else "already exists"))

@@ -1,3 +1,5 @@
+"""Domain errors of the directory service (subclasses of services.core.errors kinds)."""
+
 from services.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 
@@ -31,6 +33,8 @@ class LastAdmin(Conflict):
     message = "The last active admin cannot lose the admin role or be deactivated."
 
 
-class NotAdmin(Forbidden):
-    code = "ADMIN_REQUIRED"
-    message = "Only an admin can do this."
+class OnlyAdminMayChange(Forbidden):
+    """A user editing what only an admin may (the one code of a missing role, as ``require_admin``)."""
+
+    code = "ROLE_REQUIRED"
+    message = "This change needs the role: admin; you may edit your own name, email, phone and password."

@@ -1,10 +1,9 @@
 from nameko.rpc import rpc
 
-from services.core.actor import CurrentActor
-from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.outbox import OutboxRelay
-from services.directory import people
+from services.core.unit_of_work import UnitOfWorkProvider
+from services.directory import authentication, departments, users
 
 
 class DirectoryService:
@@ -12,8 +11,7 @@ class DirectoryService:
 
     name = "directory"
 
-    db = Database()
-    actor = CurrentActor()
+    uow = UnitOfWorkProvider()  # the directory asks no other service
     outbox = OutboxRelay()
 
     @rpc
@@ -22,52 +20,52 @@ class DirectoryService:
 
     @rpc(expected_exceptions=EXPECTED)
     def authenticate(self, username, password):
-        return people.authenticate(self.db, username, password)
+        return authentication.authenticate(self.uow, username, password)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_actor(self, user_id):
-        return people.get_actor(self.db, user_id)
+        return authentication.get_actor(self.uow, user_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self):
-        return people.me(self.db, self.actor)
+        return users.me(self.uow)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_users(self, query=None):
-        return people.list_users(self.db, self.actor, query)
+        return users.list_users(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_user(self, user_id):
-        return people.get_user(self.db, self.actor, user_id)
+        return users.get_user(self.uow, user_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_user(self, data):
-        return people.create_user(self.db, self.actor, data)
+        return users.create_user(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_user(self, user_id, data):
-        return people.update_user(self.db, self.actor, user_id, data)
+        return users.update_user(self.uow, user_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_departments(self, query=None):
-        return people.list_departments(self.db, self.actor, query)
+        return departments.list_departments(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_department(self, department_id):
-        return people.get_department(self.db, self.actor, department_id)
+        return departments.get_department(self.uow, department_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_department(self, data):
-        return people.create_department(self.db, self.actor, data)
+        return departments.create_department(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_department(self, department_id, data):
-        return people.update_department(self.db, self.actor, department_id, data)
+        return departments.update_department(self.uow, department_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def active_members(self, user_ids=(), department_ids=()):
-        return people.active_members(self.db, user_ids, department_ids)
+        return users.active_members(self.uow, user_ids, department_ids)
 
     @rpc(expected_exceptions=EXPECTED)
     def contact_of(self, user_id):
-        return people.contact_of(self.db, user_id)
+        return users.contact_of(self.uow, user_id)

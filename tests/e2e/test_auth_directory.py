@@ -69,9 +69,38 @@ def test_staff_cannot_create_users_or_departments(new_user):
     staff = new_user()
     response = staff.post("/api/v1/users", {"username": unique("u"), "password": "password123"})
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "ADMIN_REQUIRED"
-    assert staff.post("/api/v1/departments", {"name": unique("D")}).status_code == 403
-    assert staff.patch("/api/v1/users/{}".format(staff.user["id"]), {"roles": ["admin"]}).status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "ROLE_REQUIRED" and error["message"] == "This action needs the role: admin."
+    assert error_code(staff.post("/api/v1/departments", {"name": unique("D")}), 403) == "ROLE_REQUIRED"
+    assert error_code(staff.patch("/api/v1/users/{}".format(staff.user["id"]), {"roles": ["admin"]}), 403) == (
+        "ROLE_REQUIRED"
+    )
+
+
+def error_code(response, status):
+    assert response.status_code == status, response.text
+    return response.json()["error"]["code"]
+
+
+def test_renaming_a_department_to_a_taken_name_is_409_with_or_without_managers(admin, new_user):
+    manager = new_user()
+    taken = admin.post("/api/v1/departments", {"name": unique("Sales ")}).json()["name"]
+    department = admin.post("/api/v1/departments", {"name": unique("Support ")}).json()
+    path = "/api/v1/departments/{}".format(department["id"])
+    assert error_code(admin.patch(path, {"name": taken}), 409) == "DEPARTMENT_NAME_TAKEN"
+    change = {"name": taken, "manager_ids": [manager.user["id"]]}
+    assert error_code(admin.patch(path, change), 409) == "DEPARTMENT_NAME_TAKEN"
+
+
+def test_q_on_users_and_departments_is_literal_text(admin, new_user):
+    tag = unique("t")
+    percent = admin.post("/api/v1/departments", {"name": tag + " 100% sales"}).json()
+    admin.post("/api/v1/departments", {"name": tag + " 1000 sales"})
+    found = admin.get("/api/v1/departments", params={"q": tag + " 100%"}).json()
+    assert [item["id"] for item in found["items"]] == [percent["id"]]
+    underscore, _ = new_user(username=tag + "_a"), new_user(username=tag + "xa")
+    found = admin.get("/api/v1/users", params={"q": tag.upper() + "_A"}).json()
+    assert [item["id"] for item in found["items"]] == [underscore.user["id"]]  # "_" is not "any character"
 
 
 def test_admin_creates_department_and_user_who_sees_itself(admin, anonymous):

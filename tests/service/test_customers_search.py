@@ -4,16 +4,16 @@
 import pytest
 from sqlalchemy import func, select, text
 
-from services.customers import customers, filters, sharing
+from services.customers import filters, profiles, sharing
 from services.customers.models import Customer, customer_search
 from tests.service.test_customers_sql import (  # noqa: F401 (fixtures)
     ADMIN,
     COLLEAGUE,
-    DIRECTORY,
     MANAGER,
     OUTSIDER,
     OWNER,
     make_customer,
+    make_session,
     new_session,
     run,
 )
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.infra
 
 def found(run, actor, q):
     """The ids the list gives ``actor`` for ``q``, newest first (one page holds them all here)."""
-    answer = run(customers.list_customers, actor, {"q": q, "page_size": 100})
+    answer = run(profiles.list_customers, actor, {"q": q, "page_size": 100})
     assert answer["total"] == len(answer["items"])
     return [item["id"] for item in answer["items"]]
 
@@ -55,13 +55,13 @@ def test_percent_underscore_and_backslash_are_literal(run, make_customer):
 
 def test_an_update_moves_the_customer_in_the_search(new_session, run, make_customer):
     customer_id = make_customer(name="Old Name", phone="0911111111")
-    run(customers.update_customer, OWNER, customer_id, {"name": "New Name", "email": "new@example.com"})
+    run(profiles.update_customer, OWNER, customer_id, {"name": "New Name", "email": "new@example.com"})
     assert found(run, OWNER, "old name") == []
     assert found(run, OWNER, "new name") == found(run, OWNER, "NEW@") == found(run, OWNER, "0911") == [customer_id]
-    run(customers.update_customer, OWNER, customer_id, {"code": "NEW-CODE", "phone": None})
+    run(profiles.update_customer, OWNER, customer_id, {"code": "NEW-CODE", "phone": None})
     assert found(run, OWNER, "new-code") == [customer_id]
     assert found(run, OWNER, "0911") == []
-    run(customers.update_customer, OWNER, customer_id, {"note": "not searched"})
+    run(profiles.update_customer, OWNER, customer_id, {"note": "not searched"})
     row = new_session().execute(select(customer_search).where(customer_search.c.customer_id == customer_id)).one()
     assert tuple(row) == (customer_id, "New Name", "NEW-CODE", None, "new@example.com")
 
@@ -69,7 +69,7 @@ def test_an_update_moves_the_customer_in_the_search(new_session, run, make_custo
 def test_a_deleted_customer_leaves_the_search(new_session, run, make_customer):
     kept = make_customer(name="Kept")
     deleted = make_customer(name="Deleted")
-    run(customers.delete_customer, OWNER, deleted)
+    run(profiles.delete_customer, OWNER, deleted)
     ids = new_session().scalars(select(customer_search.c.customer_id)).all()
     assert ids == [kept]
 
@@ -81,7 +81,7 @@ def test_the_search_shows_only_visible_customers(run, make_customer):
     assert found(run, COLLEAGUE, "acme") == [colleagues]  # same department, not a manager
     assert found(run, MANAGER, "acme") == found(run, ADMIN, "acme") == [colleagues, mine]
     assert found(run, OUTSIDER, "acme") == []
-    run(sharing.bulk_share, DIRECTORY, OWNER, {"customer_ids": [mine], "mode": "add", "user_ids": [OUTSIDER.id]})
+    run(sharing.bulk_share, OWNER, {"customer_ids": [mine], "mode": "add", "user_ids": [OUTSIDER.id]})
     assert found(run, OUTSIDER, "acme") == [mine]
 
 

@@ -1,16 +1,28 @@
 """The customers use cases on a real PostgreSQL (the service's migrated test database).
 
-Each use case runs on a fresh session, as a worker would; the directory is a fake.
+Each use case runs on a fresh unit of work, as a worker would; the directory is a fake.
 """
 
 import pytest
-from nameko.testing.services import entrypoint_hook, replace_dependencies
+from nameko.rpc import rpc
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select, text
+from sqlalchemy.orm import sessionmaker
 
 from services.core.actor import Actor
-from services.core.errors import DomainError, InvalidInput, RuleViolation
-from services.customers import bulk, customers, exceptions, groups, history, ownership, rating, related, sharing
-from services.customers.models import Activity, Customer, activity_shares, customer_shares, group_members, record_shares
+from services.core.errors import ConcurrentChange, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
+from services.core.unit_of_work import UnitOfWork
+from services.customers import bulk, exceptions, groups, history, ownership, profiles, rating, related, sharing
+from services.customers.models import (
+    Activity,
+    ActivityType,
+    Customer,
+    Record,
+    activity_shares,
+    customer_shares,
+    group_members,
+    record_shares,
+)
 from services.customers.service import CustomersService
 from services.customers.visibility import visible_customer_ids
 from tests.unit.test_customers_rules import GROUP_CASES, SHARE_CASES
@@ -64,15 +76,18 @@ def new_session(db_session):
 
 
 @pytest.fixture
-def run(new_session):
-    """Run a use case as a worker does: on its own session, closed at the end (rolled back unless committed)."""
+def make_session(databases, db_session):
+    db_session("customers")  # emptied after the test
+    return sessionmaker(databases.engine("customers"), expire_on_commit=False)
 
-    def run(use_case, *args):
-        session = new_session()
-        try:
-            return use_case(session, *args)
-        finally:
-            session.close()
+
+@pytest.fixture
+def run(make_session):
+    """``run(use_case, actor, *args)``: the use case on a unit of work of that actor, as a worker
+    runs it (``directory=`` another fake directory)."""
+
+    def run(use_case, actor, *args, directory=DIRECTORY):
+        return use_case(UnitOfWork(make_session, actor, {"directory": directory}), *args)
 
     return run
 
@@ -80,7 +95,7 @@ def run(new_session):
 @pytest.fixture
 def make_customer(run):
     def make(actor=OWNER, **fields):
-        return run(customers.create_customer, actor, dict({"name": "Customer"}, **fields))["id"]
+        return run(profiles.create_customer, actor, dict({"name": "Customer"}, **fields))["id"]
 
     return make
 
@@ -134,7 +149,6 @@ def test_bulk_share_follows_the_mode_table(new_session, run, make_customer, mode
     levels = set(chosen.values())
     result = run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {
             "customer_ids": [customer_id],
@@ -158,23 +172,21 @@ def test_the_score_follows_groups_and_done_activities(new_session, run, make_cus
     meeting = run(related.create_activity_type, ADMIN, {"name": "Meeting", "points": 8})["id"]
     customer_id = make_customer(group_ids=[g10, g20])
     other = make_customer(group_ids=[g20])
-    first = run(
-        related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a", "status": "done"}
-    )
-    second = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "b"})
-    run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "done"})
-    assert run(customers.get_customer, OWNER, customer_id)["score"] == 40  # the SPEC example
+    first = run(related.create_activity, OWNER, customer_id, {"type_id": call, "title": "a", "status": "done"})
+    second = run(related.create_activity, OWNER, customer_id, {"type_id": call, "title": "b"})
+    run(related.update_activity, OWNER, second["id"], {"status": "done"})
+    assert run(profiles.get_customer, OWNER, customer_id)["score"] == 40  # the SPEC example
 
     steps = [
-        lambda: run(related.update_activity, DIRECTORY, OWNER, first["id"], {"type_id": meeting}),
-        lambda: run(related.update_activity, DIRECTORY, OWNER, second["id"], {"status": "cancelled"}),
+        lambda: run(related.update_activity, OWNER, first["id"], {"type_id": meeting}),
+        lambda: run(related.update_activity, OWNER, second["id"], {"status": "cancelled"}),
         lambda: run(related.update_activity_type, ADMIN, meeting, {"points": 11}),
         lambda: run(groups.update_group, ADMIN, g20, {"points": 25}),
         lambda: run(
             groups.bulk_groups, OWNER, {"customer_ids": [other, customer_id], "mode": "remove", "group_ids": [g10]}
         ),
         lambda: run(groups.delete_group, ADMIN, g20),
-        lambda: run(customers.update_customer, OWNER, other, {"group_ids": [g10]}),
+        lambda: run(profiles.update_customer, OWNER, other, {"group_ids": [g10]}),
     ]
     for step in steps:
         step()
@@ -188,9 +200,9 @@ def test_thresholds_change_stars_without_touching_customers(new_session, run, ma
     customer_id = make_customer(group_ids=[group])
     before = new_session().scalar(select(Customer.updated_at).where(Customer.id == customer_id))
     run(rating.set_settings, ADMIN, {"thresholds": [10, 20, 30, 40, 50]})
-    assert run(customers.get_customer, OWNER, customer_id)["stars"] == 4
+    assert run(profiles.get_customer, OWNER, customer_id)["stars"] == 4
     run(rating.set_settings, ADMIN, {"thresholds": [50, 60, 70, 80, 90]})
-    assert run(customers.get_customer, OWNER, customer_id)["stars"] == 0
+    assert run(profiles.get_customer, OWNER, customer_id)["stars"] == 0
     assert new_session().scalar(select(Customer.updated_at).where(Customer.id == customer_id)) == before
     with pytest.raises(DomainError) as error:
         run(rating.set_settings, OWNER, {"thresholds": [1, 2, 3, 4, 5]})
@@ -206,13 +218,11 @@ def test_the_visibility_rule(new_session, run, make_customer):
     shared_with_department = make_customer(actor=ADMIN)  # owned by the admin, no department
     run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {"customer_ids": [shared_with_user], "mode": "add", "user_ids": [OUTSIDER.id]},
     )
     run(
         sharing.bulk_share,
-        DIRECTORY,
         ADMIN,
         {"customer_ids": [shared_with_department], "mode": "add", "department_ids": [SUPPORT]},
     )
@@ -227,25 +237,24 @@ def test_the_visibility_rule(new_session, run, make_customer):
     assert seen[MANAGER] == {mine, shared_with_user, shared_with_department}  # SALES manager + SUPPORT member
     assert seen[OUTSIDER] == {shared_with_user, shared_with_department}
     with pytest.raises(exceptions.CustomerNotFound):
-        run(customers.get_customer, COLLEAGUE, mine)
+        run(profiles.get_customer, COLLEAGUE, mine)
 
 
-@pytest.mark.parametrize("walk_limit", [customers.PK_WALK_LIMIT, 0], ids=["walk ids", "filter then sort"])
+@pytest.mark.parametrize("walk_limit", [profiles.PK_WALK_LIMIT, 0], ids=["walk ids", "filter then sort"])
 def test_lists_hold_exactly_the_visible_customers_newest_first(
     new_session, run, make_customer, monkeypatch, walk_limit
 ):
     """The list's union of branches (own, shared with the user, with the department) gives what the
     visibility predicate gives, each customer once, in pages, with filters; for every kind of actor."""
-    monkeypatch.setattr(customers, "PK_WALK_LIMIT", walk_limit)
+    monkeypatch.setattr(profiles, "PK_WALK_LIMIT", walk_limit)
     vip = run(groups.create_group, ADMIN, {"name": "VIP", "points": 5})["id"]
     ids = [
         make_customer(actor=actor, name="Customer {}".format(index), group_ids=[vip] if index % 2 else [])
         for index, actor in enumerate([OWNER, OWNER, OUTSIDER, OUTSIDER, ADMIN, ADMIN, COLLEAGUE, OWNER] * 2)
     ]
-    run(sharing.bulk_share, DIRECTORY, ADMIN, {"customer_ids": ids[0:6], "mode": "add", "user_ids": [OUTSIDER.id]})
+    run(sharing.bulk_share, ADMIN, {"customer_ids": ids[0:6], "mode": "add", "user_ids": [OUTSIDER.id]})
     run(
         sharing.bulk_share,
-        DIRECTORY,
         ADMIN,
         {"customer_ids": ids[4:10], "mode": "add", "department_ids": [SUPPORT], "level": "edit"},
     )
@@ -259,7 +268,7 @@ def test_lists_hold_exactly_the_visible_customers_newest_first(
         ):
             listed, page, total = [], 1, None
             while True:
-                answer = run(customers.list_customers, actor, dict(query, page=page, page_size=3))
+                answer = run(profiles.list_customers, actor, dict(query, page=page, page_size=3))
                 total = answer["total"]
                 if not answer["items"]:
                     break
@@ -280,13 +289,47 @@ def test_customers_follow_their_owner_to_the_department_of_now(new_session, run,
     moved_to_support = FakeDirectory()
     moved_to_support.users = {**FakeDirectory.users, OWNER.id: (True, SUPPORT)}
     late_event = {"id": "event-1", "data": {"user_id": OWNER.id, "department_id": 9}}  # an earlier move, stale
-    assert run(ownership.follow_owner_department, moved_to_support, late_event) == 3
+    assert run(ownership.follow_owner_department, None, late_event, directory=moved_to_support) == 3
     departments = dict(new_session().execute(select(Customer.id, Customer.owner_department_id)).all())
     assert departments == {**{customer_id: SUPPORT for customer_id in ids}, other: SALES}
     assert set(visible_customer_ids(new_session(), MANAGER, ids + [other])) == {other}  # manages SALES only
     moved_to_support.users[OWNER.id] = (True, SALES)
-    assert run(ownership.follow_owner_department, moved_to_support, late_event) == 0  # already applied
+    assert run(ownership.follow_owner_department, None, late_event, directory=moved_to_support) == 0  # already applied
     assert new_session().scalar(select(Customer.owner_department_id).where(Customer.id == ids[0])) == SUPPORT
+
+
+class MovingDirectory(FakeDirectory):
+    """A directory where the user moves again while each follower is writing: the department it
+    answers is the next one of ``moves`` at each question (the last one repeats)."""
+
+    def __init__(self, user_id, moves):
+        self.user_id, self.moves, self.asked = user_id, list(moves), 0
+
+    def active_members(self, user_ids=(), department_ids=()):
+        department = self.moves[min(self.asked, len(self.moves) - 1)]
+        self.asked += 1
+        self.users = {**FakeDirectory.users, self.user_id: (True, department)}
+        return super().active_members(user_ids, department_ids)
+
+
+def test_a_move_while_following_is_followed_too(new_session, run, make_customer):
+    """The directory is asked with no transaction open: a move between its answer and our write is
+    caught by asking again, and the event counts as applied only once the answer holds."""
+    ids = [make_customer() for _ in range(2)]
+    event = {"id": "event-2", "data": {"user_id": OWNER.id, "department_id": SUPPORT}}
+    directory = MovingDirectory(OWNER.id, [SUPPORT, 9])
+    assert run(ownership.follow_owner_department, None, event, directory=directory) == 4  # 2 to SUPPORT, 2 to 9
+    departments = dict(new_session().execute(select(Customer.id, Customer.owner_department_id)).all())
+    assert departments == {customer_id: 9 for customer_id in ids} and directory.asked == 3
+    restless = MovingDirectory(OWNER.id, [SALES, SUPPORT] * ownership.FOLLOW_ROUNDS)
+    again = {"id": "event-3", "data": {"user_id": OWNER.id, "department_id": SALES}}
+    with pytest.raises(ConcurrentChange):
+        run(ownership.follow_owner_department, None, again, directory=restless)
+    assert set(new_session().scalars(select(Customer.owner_department_id))) == {SALES}  # the last write
+    # not counted as applied: its next delivery follows the department of now, once
+    assert run(ownership.follow_owner_department, None, again, directory=MovingDirectory(OWNER.id, [SUPPORT])) == 2
+    assert run(ownership.follow_owner_department, None, again, directory=MovingDirectory(OWNER.id, [9])) == 0
+    assert set(new_session().scalars(select(Customer.owner_department_id))) == {SUPPORT}
 
 
 def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_records(new_session, run, make_customer):
@@ -296,14 +339,13 @@ def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_recor
     statuses = {}
     for status in ("not_started", "in_progress", "done", "cancelled"):
         statuses[status] = run(
-            related.create_activity, DIRECTORY, OWNER, order[0], {"type_id": call, "title": status, "status": status}
+            related.create_activity, OWNER, order[0], {"type_id": call, "title": status, "status": status}
         )["id"]
-    contract = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "contract", "title": "c"})["id"]
-    document = run(related.create_record, DIRECTORY, OWNER, order[0], {"kind": "document", "title": "d"})["id"]
+    contract = run(related.create_record, OWNER, order[0], {"kind": "contract", "title": "c"})["id"]
+    document = run(related.create_record, OWNER, order[0], {"kind": "document", "title": "d"})["id"]
 
     result = run(
         ownership.transfer_owner,
-        DIRECTORY,
         OWNER,
         {
             "customer_ids": order,
@@ -326,7 +368,7 @@ def test_transfer_splits_in_order_and_moves_open_activities_and_shares_old_recor
     assert shared == {(contract, 7, "edit")}
     assert document not in {row[0] for row in shared}
     # the old owner lost them; history and events say who, from whom, to whom
-    assert run(customers.list_customers, OWNER, {})["total"] == 0
+    assert run(profiles.list_customers, OWNER, {})["total"] == 0
     entries = run(history.list_history, ADMIN, {"customer_id": order[0]})["items"]
     assert [(e["action"], e["actor_id"], e["from"], e["to"]) for e in entries] == [
         ("owner_transfer", OWNER.id, {"user_id": OWNER.id, "level": "owner"}, {"user_id": 7, "level": "owner"})
@@ -342,7 +384,6 @@ def test_transfer_to_departments_means_their_active_members(new_session, run, ma
     ids = [make_customer() for _ in range(5)]
     result = run(
         ownership.transfer_owner,
-        DIRECTORY,
         OWNER,
         {"customer_ids": ids, "department_ids": [SUPPORT], "split_evenly": True},
     )
@@ -362,7 +403,7 @@ def test_transfer_to_departments_means_their_active_members(new_session, run, ma
 def test_transfer_refuses_bad_targets_and_changes_nothing(new_session, run, make_customer, request_, error):
     customer_id = make_customer()
     with pytest.raises(error):
-        run(ownership.transfer_owner, DIRECTORY, OWNER, dict(request_, customer_ids=[customer_id]))
+        run(ownership.transfer_owner, OWNER, dict(request_, customer_ids=[customer_id]))
     assert new_session().scalar(select(Customer.owner_id).where(Customer.id == customer_id)) == OWNER.id
     assert run(history.list_history, ADMIN, {})["total"] == 0
 
@@ -380,7 +421,6 @@ def test_bulk_actions_on_every_visible_customer_matching_a_filter(new_session, r
     # a split follows the list's order: newest first
     result = run(
         ownership.transfer_owner,
-        DIRECTORY,
         OWNER,
         {"filter": {"group_id": gold, "q": "mine"}, "user_ids": [7, 8], "split_evenly": True},
     )
@@ -391,11 +431,9 @@ def test_bulk_actions_on_every_visible_customer_matching_a_filter(new_session, r
     # more matches than a call takes: refused, nothing changed
     monkeypatch.setattr(bulk, "MAX_BULK", 1)
     with pytest.raises(exceptions.SelectionTooLarge):
-        run(sharing.bulk_share, DIRECTORY, ADMIN, {"filter": {}, "mode": "add", "user_ids": [7]})
+        run(sharing.bulk_share, ADMIN, {"filter": {}, "mode": "add", "user_ids": [7]})
     assert share_table(new_session(), hidden) == {}
-    result = run(
-        sharing.bulk_share, DIRECTORY, COLLEAGUE, {"filter": {"q": "not mine"}, "mode": "add", "user_ids": [7]}
-    )
+    result = run(sharing.bulk_share, COLLEAGUE, {"filter": {"q": "not mine"}, "mode": "add", "user_ids": [7]})
     assert (result["matched"], share_table(new_session(), hidden)) == (1, {("user", 7): "view"})
 
 
@@ -411,18 +449,16 @@ def test_only_editable_customers_change_and_the_others_are_reported(new_session,
     hidden = make_customer(actor=ADMIN)
     run(
         sharing.bulk_share,
-        DIRECTORY,
         ADMIN,
         {"customer_ids": [editable], "mode": "add", "user_ids": [OWNER.id], "level": "edit"},
     )
     run(
         sharing.bulk_share,
-        DIRECTORY,
         ADMIN,
         {"customer_ids": [view_only], "mode": "add", "user_ids": [OWNER.id], "level": "view"},
     )
     selection = [hidden, view_only, editable]
-    result = run(ownership.transfer_owner, DIRECTORY, OWNER, {"customer_ids": selection, "user_ids": [7]})
+    result = run(ownership.transfer_owner, OWNER, {"customer_ids": selection, "user_ids": [7]})
     assert (result["matched"], result["changed"], result["skipped"], result["skipped_ids"]) == (2, 1, 1, [view_only])
     assert result["assignments"] == {"7": [editable]}
     owners = dict(new_session().execute(select(Customer.id, Customer.owner_id)).all())
@@ -440,16 +476,12 @@ def test_a_bulk_call_is_all_or_nothing(new_session, run, make_customer, monkeypa
 
     monkeypatch.setattr(history, "finish_change", fail)
     calls = [
-        lambda session: ownership.transfer_owner(
-            session, DIRECTORY, OWNER, {"customer_ids": ids, "user_ids": [7], "transfer_activities": ["not_started"]}
-        ),
-        lambda session: sharing.bulk_share(
-            session, DIRECTORY, OWNER, {"customer_ids": ids, "mode": "add", "user_ids": [7], "include": ["activities"]}
-        ),
+        (ownership.transfer_owner, {"customer_ids": ids, "user_ids": [7], "transfer_activities": ["not_started"]}),
+        (sharing.bulk_share, {"customer_ids": ids, "mode": "add", "user_ids": [7], "include": ["activities"]}),
     ]
-    for call in calls:
+    for use_case, request_ in calls:
         with pytest.raises(RuntimeError):
-            run(call)
+            run(use_case, OWNER, request_)
     session = new_session()
     assert set(session.scalars(select(Customer.owner_id))) == {OWNER.id}
     assert session.execute(select(customer_shares)).all() == []
@@ -460,12 +492,11 @@ def test_a_bulk_call_is_all_or_nothing(new_session, run, make_customer, monkeypa
 def test_sharing_includes_related_records_and_is_recorded(new_session, run, make_customer):
     call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 1})["id"]
     customer_id = make_customer()
-    activity = run(related.create_activity, DIRECTORY, OWNER, customer_id, {"type_id": call, "title": "a"})
-    quote = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "quote", "title": "q"})
-    order = run(related.create_record, DIRECTORY, OWNER, customer_id, {"kind": "order", "title": "o"})
+    activity = run(related.create_activity, OWNER, customer_id, {"type_id": call, "title": "a"})
+    quote = run(related.create_record, OWNER, customer_id, {"kind": "quote", "title": "q"})
+    order = run(related.create_record, OWNER, customer_id, {"kind": "order", "title": "o"})
     run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {
             "customer_ids": [customer_id],
@@ -482,7 +513,6 @@ def test_sharing_includes_related_records_and_is_recorded(new_session, run, make
     assert run(related.get_record, COLLEAGUE, order["id"])["shares"] == []  # seen through the customer
     run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {"customer_ids": [customer_id], "mode": "transfer", "department_ids": [SUPPORT], "include": ["quotes"]},
     )
@@ -499,47 +529,145 @@ def test_sharing_includes_related_records_and_is_recorded(new_session, run, make
     with pytest.raises(exceptions.RecordNotFound):
         run(related.get_record, COLLEAGUE, order["id"])
     with pytest.raises(exceptions.CustomerNotFound):
-        run(customers.get_customer, COLLEAGUE, customer_id)
+        run(profiles.get_customer, COLLEAGUE, customer_id)
 
 
 def test_edit_share_lets_update_view_share_does_not(new_session, run, make_customer):
     customer_id = make_customer()
     run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {"customer_ids": [customer_id], "mode": "add", "user_ids": [OUTSIDER.id], "level": "view"},
     )
     with pytest.raises(exceptions.CannotEditCustomer):
-        run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})
+        run(profiles.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})
     run(
         sharing.bulk_share,
-        DIRECTORY,
         OWNER,
         {"customer_ids": [customer_id], "mode": "add", "user_ids": [OUTSIDER.id], "level": "edit"},
     )
-    assert run(customers.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})["name"] == "Renamed"
+    assert run(profiles.update_customer, OUTSIDER, customer_id, {"name": "Renamed"})["name"] == "Renamed"
     events = new_session().execute(text("SELECT event_type, payload, context FROM outbox ORDER BY id")).all()
     assert [event.event_type for event in events] == ["customer_created", "customer_updated"]
     updated = events[1]
     assert (updated.payload["data"]["id"], updated.payload["data"]["changed"]) == (customer_id, ["name"])
     assert updated.context["actor"]["id"] == OUTSIDER.id  # the actor travels with the event
     with pytest.raises(exceptions.CannotDeleteCustomer):
-        run(customers.delete_customer, OUTSIDER, customer_id)
+        run(profiles.delete_customer, OUTSIDER, customer_id)
 
 
 def test_codes_are_generated_and_unique(new_session, run, make_customer):
-    first = run(customers.get_customer, OWNER, make_customer())
+    first = run(profiles.get_customer, OWNER, make_customer())
     assert first["code"] == "KH{:06d}".format(first["id"])
     taken = "KH{:06d}".format(first["id"] + 1)  # the number the next generated code would use
     make_customer(code=taken)
-    generated = run(customers.get_customer, OWNER, make_customer())
+    generated = run(profiles.get_customer, OWNER, make_customer())
     assert generated["code"] not in (taken, first["code"])
     with pytest.raises(exceptions.CustomerCodeTaken):
         make_customer(code=taken)
 
 
+# -- no lock is held while the directory is asked ---------------------------------------------------
+
+
+class LockProbingDirectory(FakeDirectory):
+    """The fake directory, which first checks from a connection of its own that the rows given
+    are not locked by anybody (``FOR UPDATE NOWAIT``: a FOR SHARE or FOR UPDATE held by the use
+    case that asks would make it fail), as a slow directory would find them for a concurrent
+    change waiting behind the lock."""
+
+    def __init__(self, engine):
+        self.engine, self.rows, self.asked = engine, [], 0
+
+    def active_members(self, user_ids=(), department_ids=()):
+        with self.engine.connect() as connection:
+            for model, row_id in self.rows:
+                connection.execute(select(model.id).where(model.id == row_id).with_for_update(nowait=True))
+            connection.rollback()
+        self.asked += 1
+        return super().active_members(user_ids, department_ids)
+
+
+def test_activities_and_records_ask_the_directory_before_taking_locks(databases, run, make_customer):
+    """Giving an activity or a record to someone else asks the directory; the activity's row lock
+    and the activity type's FOR SHARE are taken only after the answer."""
+    directory = LockProbingDirectory(databases.engine("customers"))
+    call = run(related.create_activity_type, ADMIN, {"name": "Call", "points": 5})["id"]
+    customer_id = make_customer()
+    directory.rows = [(ActivityType, call), (Customer, customer_id)]
+    activity = run(
+        related.create_activity,
+        OWNER,
+        customer_id,
+        {"type_id": call, "title": "a", "status": "done", "owner_id": 7},
+        directory=directory,
+    )
+    directory.rows = [(Activity, activity["id"]), (ActivityType, call), (Customer, customer_id)]
+    changed = run(
+        related.update_activity, OWNER, activity["id"], {"owner_id": 8, "status": "done"}, directory=directory
+    )
+    record = run(
+        related.create_record, OWNER, customer_id, {"kind": "quote", "title": "q", "owner_id": 7}, directory=directory
+    )
+    directory.rows = [(Record, record["id"]), (Customer, customer_id)]
+    record = run(related.update_record, OWNER, record["id"], {"owner_id": 9}, directory=directory)
+    assert directory.asked == 4
+    assert (activity["owner_id"], changed["owner_id"], record["owner_id"]) == (7, 8, 9)
+    assert run(profiles.get_customer, OWNER, customer_id)["score"] == 5  # counted once
+    # the checks that came before the directory's answer still come first
+    with pytest.raises(exceptions.ActivityTypeNotFound):
+        run(related.create_activity, OWNER, customer_id, {"type_id": 404, "title": "b", "owner_id": 404404})
+    with pytest.raises(exceptions.CustomerNotFound):
+        run(related.create_record, OUTSIDER, customer_id, {"kind": "quote", "title": "q", "owner_id": 404404})
+    with pytest.raises(exceptions.UserNotFound):
+        run(related.update_activity, OWNER, activity["id"], {"owner_id": 404404, "type_id": 404})
+
+
 # -- the service over RabbitMQ -------------------------------------------------------------------
+
+
+class FakeDirectoryService:
+    """The directory on the bus: answers as FakeDirectory, or raises ``refusal`` when one is set."""
+
+    name = "directory"
+    refusal = None
+    calls = []
+
+    @rpc
+    def active_members(self, user_ids=(), department_ids=()):
+        FakeDirectoryService.calls.append((list(user_ids), list(department_ids)))
+        if FakeDirectoryService.refusal is not None:
+            raise FakeDirectoryService.refusal
+        return DIRECTORY.active_members(user_ids, department_ids)
+
+
+class FakeNotifications:
+    name = "notifications"
+    refusal = None
+
+    @rpc
+    def open_batch(self, plan):
+        if FakeNotifications.refusal is not None:
+            raise FakeNotifications.refusal
+        return {"batch_id": 5, "recipients": len(plan["recipients"]), "segments": 1, "skipped": 0}
+
+
+@pytest.fixture
+def customers_service(container_factory, service_config):
+    """The customers service and, on the same bus, fakes of the services it calls."""
+    config = service_config("customers")
+    FakeDirectoryService.refusal, FakeDirectoryService.calls = None, []
+    FakeNotifications.refusal = None
+    for fake in (FakeDirectoryService, FakeNotifications):
+        container_factory(fake, config).start()
+    container = container_factory(CustomersService, config)
+    container.start()
+    return container
+
+
+def call_as(container, actor, method, *args):
+    with entrypoint_hook(container, method, context_data={"actor": actor.to_context()}) as entrypoint:
+        return entrypoint(*args)
 
 
 def test_customer_snapshot_is_for_whom_sees_the_customer(container_factory, service_config, make_customer):
@@ -563,16 +691,65 @@ def test_customer_snapshot_is_for_whom_sees_the_customer(container_factory, serv
             snapshot(customer_id)
 
 
-def test_bulk_share_asks_the_directory_over_rpc(container_factory, service_config, make_customer):
-    container = container_factory(CustomersService, service_config("customers"))
-    directory = replace_dependencies(container, "directory")
-    directory.active_members.side_effect = DIRECTORY.active_members
-    container.start()
+def test_bulk_share_asks_the_directory_over_rpc(customers_service, make_customer):
     customer_id = make_customer()
-    with entrypoint_hook(container, "bulk_share", context_data={"actor": OWNER.to_context()}) as bulk_share:
-        with pytest.raises(RuleViolation):
-            bulk_share({"customer_ids": [customer_id], "mode": "add", "user_ids": [INACTIVE]})
-        with pytest.raises(InvalidInput):
-            bulk_share({"customer_ids": [customer_id], "mode": "share", "user_ids": [3]})
-        assert bulk_share({"customer_ids": [customer_id], "mode": "add", "user_ids": [3]})["changed"] == 1
-    directory.active_members.assert_called_with(user_ids=[3], department_ids=[])
+    with pytest.raises(RuleViolation):
+        call_as(
+            customers_service,
+            OWNER,
+            "bulk_share",
+            {"customer_ids": [customer_id], "mode": "add", "user_ids": [INACTIVE]},
+        )
+    with pytest.raises(InvalidInput):
+        call_as(
+            customers_service, OWNER, "bulk_share", {"customer_ids": [customer_id], "mode": "share", "user_ids": [3]}
+        )
+    request_ = {"customer_ids": [customer_id], "mode": "add", "user_ids": [3]}
+    assert call_as(customers_service, OWNER, "bulk_share", request_)["changed"] == 1
+    assert FakeDirectoryService.calls[-1] == ([3], [])
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        NotFound("No such department.", code="DEPARTMENT_NOT_FOUND"),
+        Forbidden("You may not ask this.", code="ROLE_REQUIRED"),
+    ],
+    ids=["404", "403"],
+)
+def test_a_refusal_of_the_directory_reaches_the_caller_as_that_kind(customers_service, make_customer, refusal):
+    """Every kind of call to the directory (share targets, new owners, the owner of a record):
+    its 404 or 403 is raised here as the same kind and code (the gateway answers that status),
+    and nothing is changed."""
+    customer_id = make_customer()
+    FakeDirectoryService.refusal = refusal
+    calls = [
+        ("bulk_share", {"customer_ids": [customer_id], "mode": "add", "user_ids": [3]}),
+        ("transfer_owner", {"customer_ids": [customer_id], "user_ids": [7]}),
+        ("create_record", customer_id, {"kind": "quote", "title": "q", "owner_id": 7}),
+    ]
+    for method, *args in calls:
+        with pytest.raises(type(refusal)) as raised:
+            call_as(customers_service, OWNER, method, *args)
+        assert (raised.value.code, raised.value.message) == (refusal.code, refusal.message), method
+    assert len(FakeDirectoryService.calls) == len(calls)
+    assert call_as(customers_service, OWNER, "get_customer", customer_id)["owner_id"] == OWNER.id
+    assert call_as(customers_service, OWNER, "list_records", customer_id, {})["total"] == 0
+
+
+def test_a_refusal_of_notifications_reaches_the_caller_and_requests_nothing(
+    customers_service, make_customer, new_session
+):
+    customer_id = make_customer(phone="0901234567", email="an@example.com")
+    sms = {"customer_ids": [customer_id], "brandname": "CRM", "content": "Hi {name}"}
+    email = {"customer_ids": [customer_id], "subject": "Hi", "body": "Hello {name}"}
+    FakeNotifications.refusal = RuleViolation("Not at this hour.", code="OUTSIDE_ADVERTISING_HOURS")
+    for method, request_ in (("bulk_sms", sms), ("bulk_email", email)):
+        with pytest.raises(RuleViolation) as raised:
+            call_as(customers_service, OWNER, method, request_)
+        assert raised.value.code == "OUTSIDE_ADVERTISING_HOURS"
+    requested = "SELECT count(*) FROM outbox WHERE event_type IN ('sms_requested', 'email_requested')"
+    assert new_session().scalar(text(requested)) == 0
+    FakeNotifications.refusal = None
+    assert call_as(customers_service, OWNER, "bulk_sms", sms)["batch_id"] == 5
+    assert new_session().scalar(text(requested)) == 1

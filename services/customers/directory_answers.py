@@ -3,6 +3,10 @@
 Checks the targets of sharing and of ownership changes: unknown users or departments
 are refused (404), so are deactivated users (422); a department given as new owner
 stands for its active members.
+
+``directory`` is ``uow.services.directory``: ask before the use case opens its transaction
+(the unit of work refuses a call made inside one).  A domain error of the directory itself
+(404, 403, ...) is relayed as ours by :mod:`services.core.rpc`.
 """
 
 from dataclasses import dataclass

@@ -1,4 +1,8 @@
-"""Customers: create, read, list, update, delete; their contacts and shares; snapshots for others."""
+"""Customer profiles: create, read, list, update, delete a customer; its contacts and shares;
+what other services are told of a customer (snapshot, which ones a user may see).
+
+(The module is not called ``customers``: that is the package, the service and the table.)
+"""
 
 from sqlalchemy import delete, exists, func, select, text, union
 from sqlalchemy.dialects.postgresql import insert
@@ -10,7 +14,6 @@ from services.core.contracts.customers import Contact as ContactSchema
 from services.core.contracts.customers import Customer as CustomerSchema
 from services.core.contracts.customers import CustomerQuery, CustomerSnapshot, VisibleQuery
 from services.core.errors import InvalidInput
-from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, filters, groups, rating, sharing
 from services.customers.models import SEARCHED, Contact, Customer, customer_search, customer_shares, group_members
@@ -78,34 +81,37 @@ def _allows(session, rule, customer_id):
     return session.scalar(select(exists().where(Customer.id == customer_id, rule)))
 
 
-def get_customer(session, actor, customer_id):
-    return dump_customers(session, [visible_customer(session, actor, customer_id)])[0]
+def get_customer(uow, customer_id):
+    with uow:
+        return dump_customers(uow.session, [visible_customer(uow.session, uow.actor, customer_id)])[0]
 
 
-def list_customers(session, actor, query):
+def list_customers(uow, query):
     """A page of the customers the actor may see that meet the query, newest first, and their total.
 
     The visibility rule comes as a union of branches (:func:`visible_branches`): the total
     counts their union, the page is the newest of the first ``offset + size`` of each branch.
     """
-    require_actor(actor)
+    actor = require_actor(uow.actor)
     query = load(CustomerQuery(), query)
-    thresholds = rating.thresholds(session)
-    branches = visible_branches(actor, filters.matching(query, thresholds))
-    total = session.scalar(select(func.count()).select_from(_union([statement for statement, _ in branches])))
-    offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
-    rows = []
-    if offset < total:
-        newest = _newest_first(session, offset + size, total)
-        tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
-        page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
-        rows = session.scalars(select(Customer).where(Customer.id.in_(page)).order_by(Customer.id.desc())).all()
-    return {
-        "items": dump_customers(session, rows, thresholds),
-        "total": total,
-        "page": query["page"],
-        "page_size": size,
-    }
+    with uow:
+        session = uow.session
+        thresholds = rating.thresholds(session)
+        branches = visible_branches(actor, filters.matching(query, thresholds))
+        total = session.scalar(select(func.count()).select_from(_union([statement for statement, _ in branches])))
+        offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
+        rows = []
+        if offset < total:
+            newest = _newest_first(session, offset + size, total)
+            tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
+            page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
+            rows = session.scalars(select(Customer).where(Customer.id.in_(page)).order_by(Customer.id.desc())).all()
+        return {
+            "items": dump_customers(session, rows, thresholds),
+            "total": total,
+            "page": query["page"],
+            "page_size": size,
+        }
 
 
 def _union(statements):
@@ -128,32 +134,37 @@ def _newest_first(session, wanted, total):
     return lambda column: (column + 0).desc()  # not an index's order: the planner filters first
 
 
-def visible_ids(session, actor, customer_ids):
+def visible_ids(uow, customer_ids):
     """The ids among ``customer_ids`` (at most MAX_BULK) that the actor may see, in the given order."""
-    require_actor(actor)
-    return visible_customer_ids(session, actor, load(VisibleQuery(), {"customer_ids": customer_ids})["customer_ids"])
+    actor = require_actor(uow.actor)
+    customer_ids = load(VisibleQuery(), {"customer_ids": customer_ids})["customer_ids"]
+    with uow:
+        return visible_customer_ids(uow.session, actor, customer_ids)
 
 
-def snapshot(session, actor, customer_id):
+def snapshot(uow, customer_id):
     """What another service keeps of a visible customer (tickets, messages)."""
-    return snapshot_schema.dump(visible_customer(session, actor, customer_id))
+    with uow:
+        return snapshot_schema.dump(visible_customer(uow.session, uow.actor, customer_id))
 
 
 # -- changing ------------------------------------------------------------------
 
 
-def create_customer(session, actor, data):
-    require_actor(actor)
+def create_customer(uow, data):
+    actor = require_actor(uow.actor)
     data = load(customer_schema, data)
     group_ids = data.pop("group_ids")
-    customer = _insert_with_code(session, actor, data)
-    if group_ids:
-        bulk.select_customers(session, actor, [customer.id])
-        groups.change_groups(session, GROUP_MODES["move"], group_ids)
-        session.refresh(customer)
-    (body,) = dump_customers(session, [customer])
-    record_event(session, "customer_created", body, actor)
-    session.commit()
+    with uow:
+        session = uow.session
+        customer = _insert_with_code(session, actor, data)
+        if group_ids:
+            bulk.select_customers(session, actor, [customer.id])
+            groups.change_groups(session, GROUP_MODES["move"], group_ids)
+            session.refresh(customer)
+        (body,) = dump_customers(session, [customer])
+        uow.record_event("customer_created", body)
+        uow.commit()
     return body
 
 
@@ -189,62 +200,73 @@ def _write_search(session, customer):
     )
 
 
-def update_customer(session, actor, customer_id, data):
+def update_customer(uow, customer_id, data):
+    actor = uow.actor
     data = load(customer_schema, data, partial=True)
     if "code" in data and data["code"] is None:
         raise InvalidInput(fields={"code": ["A customer keeps a code; give a new one or leave it out."]})
-    customer = editable_customer(session, actor, customer_id, lock=True)
-    changed = [key for key in FIELDS if key in data and getattr(customer, key) != data[key]]
-    for key in changed:
-        setattr(customer, key, data[key])
-    if changed:
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:
-            raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
-    if set(changed) & set(SEARCHED):
-        _write_search(session, customer)
-    if "group_ids" in data:
-        bulk.select_customers(session, actor, [customer.id])
-        if groups.change_groups(session, GROUP_MODES["move"], data["group_ids"]):
-            changed.append("group_ids")
-    session.refresh(customer)
-    (body,) = dump_customers(session, [customer])
-    if changed:
-        record_event(session, "customer_updated", dict(body, changed=changed), actor)
-    session.commit()
+    with uow:
+        session = uow.session
+        customer = editable_customer(session, actor, customer_id, lock=True)
+        changed = [key for key in FIELDS if key in data and getattr(customer, key) != data[key]]
+        for key in changed:
+            setattr(customer, key, data[key])
+        if changed:
+            try:
+                with session.begin_nested():
+                    session.flush()
+            except IntegrityError:
+                raise exceptions.CustomerCodeTaken(fields={"code": ["Another customer has this code."]})
+        if set(changed) & set(SEARCHED):
+            _write_search(session, customer)
+        if "group_ids" in data:
+            bulk.select_customers(session, actor, [customer.id])
+            if groups.change_groups(session, GROUP_MODES["move"], data["group_ids"]):
+                changed.append("group_ids")
+        session.refresh(customer)
+        (body,) = dump_customers(session, [customer])
+        if changed:
+            uow.record_event("customer_updated", dict(body, changed=changed))
+        uow.commit()
     return body
 
 
-def delete_customer(session, actor, customer_id):
-    customer = visible_customer(session, actor, customer_id, lock=True)
-    if not _allows(session, deletable(actor), customer_id):
-        raise exceptions.CannotDeleteCustomer()
-    session.execute(delete(Customer).where(Customer.id == customer.id))  # related rows cascade
-    record_event(session, "customer_deleted", {"id": customer.id, "code": customer.code}, actor)
-    session.commit()
+def delete_customer(uow, customer_id):
+    actor = uow.actor
+    with uow:
+        session = uow.session
+        customer = visible_customer(session, actor, customer_id, lock=True)
+        if not _allows(session, deletable(actor), customer_id):
+            raise exceptions.CannotDeleteCustomer()
+        session.execute(delete(Customer).where(Customer.id == customer.id))  # related rows cascade
+        uow.record_event("customer_deleted", {"id": customer.id, "code": customer.code})
+        uow.commit()
 
 
 # -- shares and contacts ---------------------------------------------------------
 
 
-def list_shares(session, actor, customer_id):
-    customer = visible_customer(session, actor, customer_id)
-    return {"items": sharing.shares_of(session, customer_shares, "customer_id", [customer.id])[customer.id]}
+def list_shares(uow, customer_id):
+    with uow:
+        customer = visible_customer(uow.session, uow.actor, customer_id)
+        return {"items": sharing.shares_of(uow.session, customer_shares, "customer_id", [customer.id])[customer.id]}
 
 
-def list_contacts(session, actor, customer_id, query):
-    customer = visible_customer(session, actor, customer_id)
-    query = load(PageQuery(), query)
-    statement = select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
-    return paginate(session, statement, query["page"], query["page_size"], contact_schema.dump)
+def list_contacts(uow, customer_id, query):
+    with uow:
+        customer = visible_customer(uow.session, uow.actor, customer_id)
+        query = load(PageQuery(), query)
+        statement = select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+        return paginate(uow.session, statement, query["page"], query["page_size"], contact_schema.dump)
 
 
-def create_contact(session, actor, customer_id, data):
+def create_contact(uow, customer_id, data):
     data = load(contact_schema, data)
-    customer = editable_customer(session, actor, customer_id)
-    contact = Contact(customer_id=customer.id, **data)
-    session.add(contact)
-    session.commit()
-    return contact_schema.dump(contact)
+    with uow:
+        customer = editable_customer(uow.session, uow.actor, customer_id)
+        contact = Contact(customer_id=customer.id, **data)
+        uow.session.add(contact)
+        uow.session.flush()
+        body = contact_schema.dump(contact)
+        uow.commit()
+    return body

@@ -1,0 +1,43 @@
+"""Who a user is: the password check at login, and the actor the gateway puts in context data."""
+
+from sqlalchemy import select
+
+from services.core.actor import Actor
+from services.directory import exceptions
+from services.directory.models import User
+from services.directory.passwords import hash_password, needs_rehash, verify_password
+
+
+def actor_context(user):
+    """What the gateway puts in context data for this user (read back by ``Actor.from_context``)."""
+    return Actor(
+        id=user.id,
+        username=user.username,
+        department_id=user.department_id,
+        roles=tuple(user.roles),
+        managed_department_ids=tuple(user.managed_department_ids),
+    ).to_context()
+
+
+def authenticate(uow, username, password):
+    """The actor of the user with this username and password; a hash made with older parameters
+    is upgraded on the way."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.username == str(username).lower()))
+        ok = verify_password(user.password_hash if user else None, str(password))
+        if user is None or not ok or not user.active:
+            raise exceptions.InvalidCredentials()
+        context = actor_context(user)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+            uow.commit()
+    return context
+
+
+def get_actor(uow, user_id):
+    """The actor of an active user (the gateway, for each request with a token)."""
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is None or not user.active:
+            raise exceptions.InvalidCredentials("This account does not exist or is deactivated.")
+        return actor_context(user)
