@@ -103,10 +103,15 @@ class Router:
             raise ApiError(
                 "not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path)
             )
-        except MethodNotAllowed:
-            raise ApiError(
-                "invalid", "METHOD_NOT_ALLOWED", "{} is not allowed on {}.".format(request.method, request.path)
+        except MethodNotAllowed as refused:
+            allowed = sorted(set(refused.valid_methods or ()) - {"HEAD"})
+            error = ApiError(
+                "method_not_allowed",
+                "METHOD_NOT_ALLOWED",
+                "{} is not allowed on {}; use {}.".format(request.method, request.path, ", ".join(allowed)),
             )
+            error.headers = {"Allow": ", ".join(allowed)}
+            raise error
 
 
 class ApiRequest:
@@ -122,14 +127,35 @@ class ApiRequest:
         self.body = body
 
 
+MAX_JSON_DEPTH = 32  # no contract nests deeper than a few levels
+
+
 def _json_body(request):
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON.")
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON (or nested too deeply).")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(
+            "invalid", "MALFORMED_JSON", "The request body nests deeper than {} levels.".format(MAX_JSON_DEPTH)
+        )
+    return body
+
+
+def _depth(value):
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _validate(schema_cls, data, partial=False, where="body"):
