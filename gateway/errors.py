@@ -43,8 +43,9 @@ class ApiError(Exception):
 
 
 def json_response(body, status=200, headers=None):
+    # a lone surrogate echoed back (an unknown field's name) becomes the JSON escape "\\udXXX"
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace"),
         status=status,
         headers=headers,
         mimetype="application/json",

