@@ -201,6 +201,8 @@ class Selection(Schema):
         },
     )
 
+    rules = "Give exactly one of `customer_ids` and `filter`."
+
     @validates_schema
     def one_selection(self, data, **kwargs):
         if ("customer_ids" in data) == ("filter" in data):
@@ -210,6 +212,8 @@ class Selection(Schema):
 class BulkGroups(Selection):
     mode = common.String(required=True, validate=validate.OneOf(GROUP_MODES))
     group_ids = id_list(required=True)
+
+    rules = "`group_ids` may be empty only with mode `move` (which then takes the customers out of every group)."
 
     @validates_schema
     def groups_for_mode(self, data, **kwargs):
@@ -222,6 +226,8 @@ class Targets(Schema):
 
     user_ids = id_list(load_default=list)
     department_ids = id_list(load_default=list)
+
+    rules = "Give at least one of `user_ids` and `department_ids`."
 
     @validates_schema
     def some_target(self, data, **kwargs):
@@ -302,6 +308,8 @@ class PotentialRating(Schema):
         validate=validate.Length(equal=5),
         metadata={"description": "Minimum score for 1, 2, 3, 4 and 5 stars"},
     )
+
+    rules = "The five minimums are strictly increasing."
 
     @validates_schema
     def strictly_increasing(self, data, **kwargs):

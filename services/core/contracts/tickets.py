@@ -37,6 +37,8 @@ class SupportGroup(Schema):
     created_at = common.DateTime(dump_only=True)
     updated_at = common.DateTime(dump_only=True)
 
+    rules = "A user appears at most once in `members`."
+
     @validates_schema
     def members_once(self, data, **kwargs):
         user_ids = [member["user_id"] for member in data.get("members") or []]
