@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from gateway.errors import ApiError, error_response, json_response
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
+from gateway.tokens import invalid_token
 from services.core.contracts.common import MAX_ID
 from services.core.schemas import flatten_messages
 
@@ -197,8 +198,10 @@ def _query_dict(schema_cls, args):
 
 
 def authenticate(request, rpc, tokens):
-    user_id = tokens.user_id(request.headers.get("Authorization"))
+    user_id, version = tokens.subject(request.headers.get("Authorization"))
     actor = rpc("directory", "get_actor", user_id)
+    if actor.pop("token_version", 0) != version:  # the password changed, or the user was deactivated
+        raise invalid_token()
     rpc.act_as(actor)
     return actor
 

@@ -1,4 +1,4 @@
-from services.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 
 class InvalidCredentials(Unauthenticated):
@@ -34,3 +34,8 @@ class LastAdmin(Conflict):
 class NotAdmin(Forbidden):
     code = "ADMIN_REQUIRED"
     message = "Only an admin can do this."
+
+
+class WrongCurrentPassword(InvalidInput):
+    code = "WRONG_CURRENT_PASSWORD"
+    message = "The current password is wrong."

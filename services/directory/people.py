@@ -7,6 +7,7 @@ from services.core.contracts.directory import Department as DepartmentSchema
 from services.core.contracts.directory import DepartmentQuery, Me, UserQuery
 from services.core.contracts.directory import User as UserSchema
 from services.core.db import flush_unique
+from services.core.errors import InvalidInput
 from services.core.outbox import record_event
 from services.core.schemas import load, paginate
 from services.directory import exceptions
@@ -17,7 +18,7 @@ user_schema = UserSchema()
 me_schema = Me()
 department_schema = DepartmentSchema()
 
-SELF_EDITABLE = {"password", "full_name", "email", "phone"}
+SELF_EDITABLE = {"password", "current_password", "full_name", "email", "phone"}
 
 
 def dump_user(user):
@@ -36,6 +37,7 @@ def actor_context(user):
         "department_id": user.department_id,
         "roles": list(user.roles),
         "managed_department_ids": user.managed_department_ids,
+        "token_version": user.token_version,  # the gateway checks it against the token's, then drops it
     }
 
 
@@ -110,6 +112,8 @@ def get_user(session, actor, user_id):
 def create_user(session, actor, data):
     require_admin(actor)
     data = load(user_schema, data)
+    if "current_password" in data:
+        raise InvalidInput(fields={"current_password": ["Only to change your own password."]})
     _check_department(session, data["department_id"])
     user = User(
         username=data["username"].lower(),
@@ -138,8 +142,18 @@ def update_user(session, actor, user_id, data):
     previous_department_id = user.department_id
     if "department_id" in data:
         _check_department(session, data["department_id"])
+    current_password = data.pop("current_password", None)
     if "password" in data:
+        if actor.id == user_id:
+            _check_current_password(user, current_password)
+        elif current_password is not None:
+            raise InvalidInput(fields={"current_password": ["Only to change your own password."]})
         user.password_hash = hash_password(data.pop("password"))
+        user.token_version += 1  # every token given before the change ends
+    elif current_password is not None:
+        raise InvalidInput(fields={"current_password": ["Only together with a new password."]})
+    if data.get("active") is False and user.active:
+        user.token_version += 1
     if "username" in data:
         data["username"] = data["username"].lower()
     if "roles" in data:
@@ -159,6 +173,14 @@ def update_user(session, actor, user_id, data):
         )
     session.commit()
     return dump_user(user)
+
+
+def _check_current_password(user, current_password):
+    """Changing one's own password needs the current one: a stolen token alone cannot take the account."""
+    if current_password is None:
+        raise InvalidInput(fields={"current_password": ["Give your current password to change it."]})
+    if not verify_password(user.password_hash, current_password):
+        raise exceptions.WrongCurrentPassword(fields={"current_password": ["Wrong password."]})
 
 
 def _active_admins(session):

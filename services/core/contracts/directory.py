@@ -34,6 +34,11 @@ class User(Schema):
     id = common.Integer(dump_only=True)
     username = common.String(required=True, validate=USERNAME)
     password = common.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    current_password = common.String(
+        load_only=True,
+        validate=validate.Length(min=1, max=256),
+        metadata={"description": "Required with `password` when you change your own password"},
+    )
     full_name = common.String(load_default="", validate=validate.Length(max=200))
     email = common.Email(load_default=None, allow_none=True)
     phone = common.String(
