@@ -5,11 +5,13 @@
     python deploy/launcher.py run       # check + prepare + run everything in the foreground
 
 Environment: AMQP_URI, DATABASE_URL, DATABASE_PREFIX, GATEWAY_PORT,
-CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD (see README.md).  Ctrl-C (or SIGTERM)
+CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD, JWT_SECRET (else generated once into
+var/jwt_secret; see README.md).  Ctrl-C (or SIGTERM)
 stops every process cleanly.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -60,6 +62,25 @@ def prepare():
     return seeded.returncode == 0
 
 
+def local_jwt_secret():
+    """``JWT_SECRET`` if set, else a random secret made on first run and kept in the local data folder.
+
+    The folder (``CRM_VAR_DIR``, default ``var/``) is not in git; tokens stay valid across restarts.
+    """
+    if os.environ.get("JWT_SECRET"):
+        return os.environ["JWT_SECRET"]
+    folder = os.path.join(ROOT, os.environ.get("CRM_VAR_DIR", "var"))
+    path = os.path.join(folder, "jwt_secret")
+    if not os.path.exists(path):
+        os.makedirs(folder, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_urlsafe(48))
+        say("generated a JWT secret in {} (set JWT_SECRET in production)".format(os.path.relpath(path, ROOT)))
+    with open(path) as stream:
+        return stream.read().strip()
+
+
 def commands():
     for service in SERVICES:
         yield service, [NAMEKO, "run", "--config", config_path(service), "services.{}.service".format(service)]
@@ -78,6 +99,7 @@ def run():
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    os.environ["JWT_SECRET"] = local_jwt_secret()
     for name, command in commands():
         children[name] = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     port = os.environ.get("GATEWAY_PORT", "8000")

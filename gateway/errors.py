@@ -16,7 +16,10 @@ STATUS_BY_KIND = {
     "unauthenticated": 401,
     "forbidden": 403,
     "not_found": 404,
+    "method_not_allowed": 405,
+    "request_timeout": 408,
     "conflict": 409,
+    "too_large": 413,
     "unprocessable": 422,
     "rate_limited": 429,
     "unavailable": 503,
@@ -40,8 +43,9 @@ class ApiError(Exception):
 
 
 def json_response(body, status=200, headers=None):
+    # a lone surrogate echoed back (an unknown field's name) becomes the JSON escape "\\udXXX"
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace"),
         status=status,
         headers=headers,
         mimetype="application/json",

@@ -17,16 +17,26 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import IntegerConverter, Map, Rule
 from werkzeug.wrappers import Response
 
 from gateway.errors import ApiError, error_response, json_response
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
+from gateway.tokens import invalid_token
+from services.core.contracts.common import MAX_ID
 from services.core.schemas import flatten_messages
 
 log = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in a path is a row id: past ``MAX_ID`` no row can match, so no route does (404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 @dataclass(eq=False)
@@ -92,7 +102,11 @@ class Router:
     @property
     def url_map(self):
         if self._map is None:
-            self._map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes], strict_slashes=False)
+            self._map = Map(
+                [Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes],
+                strict_slashes=False,
+                converters={"int": IdConverter},
+            )
         return self._map
 
     def match(self, request):
@@ -103,10 +117,15 @@ class Router:
             raise ApiError(
                 "not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path)
             )
-        except MethodNotAllowed:
-            raise ApiError(
-                "invalid", "METHOD_NOT_ALLOWED", "{} is not allowed on {}.".format(request.method, request.path)
+        except MethodNotAllowed as refused:
+            allowed = sorted(set(refused.valid_methods or ()) - {"HEAD"})
+            error = ApiError(
+                "method_not_allowed",
+                "METHOD_NOT_ALLOWED",
+                "{} is not allowed on {}; use {}.".format(request.method, request.path, ", ".join(allowed)),
             )
+            error.headers = {"Allow": ", ".join(allowed)}
+            raise error
 
 
 class ApiRequest:
@@ -122,14 +141,39 @@ class ApiRequest:
         self.body = body
 
 
+MAX_JSON_DEPTH = 32  # no contract nests deeper than a few levels
+
+
 def _json_body(request):
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError("invalid", "MALFORMED_JSON", "The request body is not valid JSON.")
+    except RecursionError:
+        raise ApiError(
+            "invalid", "MALFORMED_JSON", "The request body nests deeper than {} levels.".format(MAX_JSON_DEPTH)
+        )
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(
+            "invalid", "MALFORMED_JSON", "The request body nests deeper than {} levels.".format(MAX_JSON_DEPTH)
+        )
+    return body
+
+
+def _depth(value):
+    """How deeply ``value`` nests lists and objects (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _validate(schema_cls, data, partial=False, where="body"):
@@ -154,8 +198,10 @@ def _query_dict(schema_cls, args):
 
 
 def authenticate(request, rpc, tokens):
-    user_id = tokens.user_id(request.headers.get("Authorization"))
+    user_id, version = tokens.subject(request.headers.get("Authorization"))
     actor = rpc("directory", "get_actor", user_id)
+    if actor.pop("token_version", 0) != version:  # the password changed, or the user was deactivated
+        raise invalid_token()
     rpc.act_as(actor)
     return actor
 

@@ -1,19 +1,27 @@
-"""Login rate limiting: too many failed sign-ins lock a username, or a client address, for a while.
+"""Login rate limiting: guessing is slowed per username and per client address, without letting
+anyone lock the real user out.
 
-Guessing passwords costs an attacker ``LOGIN_MAX_FAILURES`` tries per username (default 5) and
-``LOGIN_MAX_FAILURES_PER_ADDRESS`` tries per client address (default 50) in any
-``LOGIN_FAILURE_WINDOW_SECONDS`` (default 900); past that, sign-ins for that username or from
-that address answer ``429 TOO_MANY_SIGN_IN_FAILURES`` with ``Retry-After`` for
-``LOGIN_LOCK_SECONDS`` (default 900), whatever the password.  A successful sign-in clears the
-username's count.  The counts live in the gateway's database, so every gateway instance sees
-them; each failure is one atomic upsert.
+- Per client address: ``LOGIN_MAX_FAILURES_PER_ADDRESS`` failures (default 50) in any
+  ``LOGIN_FAILURE_WINDOW_SECONDS`` (default 900) lock that address out of every username.
+- Per username: ``LOGIN_MAX_FAILURES`` failures (default 5, from anywhere) in the window lock the
+  username — but only for the addresses that failed for it in the window.  An address that never
+  failed for this username (the real user, at their desk) signs in as usual; an attacker's
+  addresses are refused, and each new address gets one guess before it is refused too.  So five
+  wrong passwords sent at ``admin`` no longer lock the admin out, and a spread attack still
+  costs one address per guess while the lock lasts.
+
+Refusals answer ``429 TOO_MANY_SIGN_IN_FAILURES`` with ``Retry-After`` for ``LOGIN_LOCK_SECONDS``
+(default 900), whatever the password.  A successful sign-in clears that address's failures for
+the username (not the username's count: the real user signing in does not give an attacker new
+tries).  The counts live in the gateway's database, so every gateway instance sees them; each
+failure is one atomic upsert per key.
 """
 
 import logging
 import math
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import case, delete, func, not_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from gateway.errors import ApiError
@@ -44,22 +52,38 @@ class LoginThrottleStore:
 
     @staticmethod
     def _keys(username, address):
-        keys = {"user": "user:" + username.strip().lower()}
+        """``user``: the username from anywhere; ``attempt``: this username from this address."""
+        name = username.strip().lower()
+        keys = {"user": "user:" + name}
         if address:
             keys["address"] = "address:" + address
+            keys["attempt"] = "attempt:{}@{}".format(name, address)
         return keys
 
     def check(self, username, address):
-        """Refuse (TooManyFailures) while the username or the address is locked."""
+        """Refuse (TooManyFailures) while the address is locked, or the username is and this address
+        failed for it in the window."""
+        keys = self._keys(username, address)
         with self.engine.connect() as connection:
-            seconds = connection.scalar(
-                select(func.max(func.extract("epoch", throttles.c.locked_until - func.now()))).where(
-                    throttles.c.key.in_(list(self._keys(username, address).values())),
-                    throttles.c.locked_until > func.now(),
-                )
-            )
-        if seconds is not None:
-            raise TooManyFailures(max(1, math.ceil(seconds)))
+            rows = connection.execute(
+                select(
+                    throttles.c.key,
+                    func.extract("epoch", throttles.c.locked_until - func.now()).label("seconds"),
+                    not_(self._window_over()).label("recent"),
+                ).where(throttles.c.key.in_(list(keys.values())))
+            ).all()
+        found = {row.key: row for row in rows}
+
+        def locked(kind):
+            row = found.get(keys.get(kind))
+            return row.seconds if row is not None and row.seconds is not None and row.seconds > 0 else None
+
+        attempt = found.get(keys.get("attempt"))
+        failed_here = attempt is not None and attempt.recent
+        seconds = [locked("address"), locked("user") if failed_here else None]
+        seconds = [value for value in seconds if value is not None]
+        if seconds:
+            raise TooManyFailures(max(1, math.ceil(max(seconds))))
 
     def failed(self, username, address):
         """Count a failed sign-in; lock what went over its limit."""
@@ -76,7 +100,7 @@ class LoginThrottleStore:
                         },
                     ).returning(throttles.c.failures)
                 )
-                if failures >= self.limits[kind]:
+                if kind in self.limits and failures >= self.limits[kind]:
                     connection.execute(
                         update(throttles)
                         .where(throttles.c.key == key)
@@ -89,9 +113,12 @@ class LoginThrottleStore:
                     )
                     log.warning("sign-in locked for %ss after %s failures: %s", self.lock_seconds, failures, key)
 
-    def succeeded(self, username):
-        with self.engine.begin() as connection:
-            connection.execute(delete(throttles).where(throttles.c.key == self._keys(username, None)["user"]))
+    def succeeded(self, username, address=None):
+        """This address may sign in as this user: its failures for the username are forgotten."""
+        keys = self._keys(username, address)
+        if "attempt" in keys:
+            with self.engine.begin() as connection:
+                connection.execute(delete(throttles).where(throttles.c.key == keys["attempt"]))
 
     def purge_expired(self):
         """Forget counts whose window is over and locks that ended."""

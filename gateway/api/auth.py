@@ -22,8 +22,8 @@ def login(req):
         if error.code == "INVALID_CREDENTIALS":
             req.throttle.failed(username, address)
         raise
-    req.throttle.succeeded(username)
-    return req.tokens.issue(actor["id"])
+    req.throttle.succeeded(username, address)
+    return req.tokens.issue(actor["id"], version=actor.get("token_version", 0))
 
 
 @router.route("GET", "/api/v1/me", response=Me, tag="Auth", summary="The signed-in user")

@@ -10,6 +10,7 @@ id, then the batch is requested through the outbox (``sms_requested`` /
 transaction, so it is requested exactly once.
 """
 
+import html
 import logging
 import re
 
@@ -44,11 +45,14 @@ def check_merge_fields(template, allowed, field):
         )
 
 
-def merge(template, values):
-    """``template`` with each ``{field}`` replaced by the recipient's value (empty when missing)."""
+def merge(template, values, escape=str):
+    """``template`` with each ``{field}`` replaced by the recipient's value (empty when missing).
+
+    ``escape=html.escape`` for an HTML template: a customer named ``<script>…`` is text there.
+    """
     if template is None:
         return None
-    return MERGE_FIELD.sub(lambda match: str(values.get(match.group(1)) or ""), template)
+    return MERGE_FIELD.sub(lambda match: escape(str(values.get(match.group(1)) or "")), template)
 
 
 def customer_recipients(session, actor, data):
@@ -164,7 +168,7 @@ def bulk_email(uow, data):
             "to": person["email"],
             "subject": merge(data["subject"], person),
             "body": merge(data["body"], person),
-            "html": merge(data.get("html"), person),
+            "html": merge(data.get("html"), person, escape=html.escape),
             "customer_id": person["customer_id"],
         }
         for person in found

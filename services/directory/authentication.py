@@ -9,14 +9,16 @@ from services.directory.passwords import hash_password, needs_rehash, verify_pas
 
 
 def actor_context(user):
-    """What the gateway puts in context data for this user (read back by ``Actor.from_context``)."""
-    return Actor(
+    """What the gateway puts in context data for this user (read back by ``Actor.from_context``),
+    with the user's ``token_version``: the gateway checks it against the token's, then drops it."""
+    context = Actor(
         id=user.id,
         username=user.username,
         department_id=user.department_id,
         roles=tuple(user.roles),
         managed_department_ids=tuple(user.managed_department_ids),
     ).to_context()
+    return dict(context, token_version=user.token_version)
 
 
 def authenticate(uow, username, password):

@@ -47,6 +47,8 @@ class User(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=lambda: ["staff"])
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # in every access token; raised by a password change or a deactivation, which ends the tokens given before
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -7,15 +7,16 @@ from services.core.actor import ADMIN, require_actor, require_admin
 from services.core.contracts.directory import Me, UserQuery
 from services.core.contracts.directory import User as UserSchema
 from services.core.db import flush_unique
+from services.core.errors import InvalidInput
 from services.core.schemas import contains, load, paginate
 from services.directory import exceptions
 from services.directory.models import Department, User
-from services.directory.passwords import hash_password
+from services.directory.passwords import hash_password, verify_password
 
 user_schema = UserSchema()
 me_schema = Me()
 
-SELF_EDITABLE = {"password", "full_name", "email", "phone"}
+SELF_EDITABLE = {"password", "current_password", "full_name", "email", "phone"}
 
 
 def dump_user(user):
@@ -65,6 +66,8 @@ def get_user(uow, user_id):
 def create_user(uow, data):
     require_admin(uow.actor)
     data = load(user_schema, data)
+    if "current_password" in data:
+        raise InvalidInput(fields={"current_password": ["Only to change your own password."]})
     password_hash = hash_password(data["password"])
     with uow:
         _check_department(uow.session, data["department_id"])
@@ -91,6 +94,11 @@ def update_user(uow, user_id, data):
     data = load(user_schema, data, partial=True)
     if not actor.is_admin and (actor.id != user_id or set(data) - SELF_EDITABLE):
         raise exceptions.OnlyAdminMayChange()
+    current_password = data.pop("current_password", None)
+    if "password" not in data and current_password is not None:
+        raise InvalidInput(fields={"current_password": ["Only together with a new password."]})
+    if "password" in data and actor.id != user_id and current_password is not None:
+        raise InvalidInput(fields={"current_password": ["Only to change your own password."]})
     if "password" in data:
         data["password_hash"] = hash_password(data.pop("password"))
     if "username" in data:
@@ -103,6 +111,12 @@ def update_user(uow, user_id, data):
         previous_department_id = user.department_id
         if "department_id" in data:
             _check_department(session, data["department_id"])
+        if "password_hash" in data:
+            if actor.id == user_id:
+                _check_current_password(user, current_password)
+            user.token_version += 1  # every token given before the change ends
+        if data.get("active") is False and user.active:
+            user.token_version += 1
         for key, value in data.items():
             setattr(user, key, value)
         flush_unique(session, exceptions.UsernameTaken)
@@ -121,6 +135,14 @@ def update_user(uow, user_id, data):
         body = dump_user(user)
         uow.commit()
     return body
+
+
+def _check_current_password(user, current_password):
+    """Changing one's own password needs the current one: a stolen token alone cannot take the account."""
+    if current_password is None:
+        raise InvalidInput(fields={"current_password": ["Give your current password to change it."]})
+    if not verify_password(user.password_hash, current_password):
+        raise exceptions.WrongCurrentPassword(fields={"current_password": ["Wrong password."]})
 
 
 def _active_admins(session):

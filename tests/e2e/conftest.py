@@ -108,8 +108,13 @@ def closed_advertising_window():
 
 @pytest.fixture(scope="session")
 def system(infra, make_vhost, tmp_path_factory, fake_providers):
+    yield from run_system(infra, make_vhost, tmp_path_factory, fake_providers, "crme2e")
+
+
+def run_system(infra, make_vhost, tmp_path_factory, fake_providers, prefix, **extra_env):
+    """Start ``deploy/launcher.py run`` with its own databases, vhost and port; yield a System, then stop it."""
     port = free_port()
-    prefix = "crme2e{}".format(os.getpid())
+    prefix = "{}{}".format(prefix, os.getpid())
     workdir = tmp_path_factory.mktemp("system")
     env = dict(
         os.environ,
@@ -128,6 +133,7 @@ def system(infra, make_vhost, tmp_path_factory, fake_providers):
         RETRY_BASE_SECONDS="0.2",
         **fake_providers.env(),
     )
+    env.update(extra_env)
     log_path = str(workdir / "system.log")
     log = open(log_path, "w")
     process = subprocess.Popen(

@@ -20,25 +20,40 @@ def make_store(databases):
     databases.truncate("gateway")
 
 
-def test_a_username_is_locked_after_too_many_failures(make_store):
+def test_a_username_is_locked_for_the_addresses_that_failed(make_store):
     store = make_store(max_failures=3, max_failures_per_address=100, lock_seconds=600)
     for _ in range(2):
         store.failed("An", ADDRESS)
         store.check("an", ADDRESS)  # still allowed
     store.failed(" AN ", ADDRESS)  # the same username, however written
     with pytest.raises(TooManyFailures) as locked:
-        store.check("an", "198.51.100.1")  # from anywhere
+        store.check("an", ADDRESS)
     assert locked.value.kind == "rate_limited" and 590 <= int(locked.value.headers["Retry-After"]) <= 600
     store.check("binh", ADDRESS)  # others are not affected
+    store.check("an", "198.51.100.1")  # the real user, from an address that never failed: not locked out
 
 
-def test_a_success_clears_the_count_and_the_lock_ends(make_store):
+def test_while_a_username_is_locked_each_new_address_gets_one_guess(make_store):
+    store = make_store(max_failures=2, max_failures_per_address=100, lock_seconds=600)
+    store.failed("an", ADDRESS)
+    store.failed("an", "198.51.100.1")  # spread over two addresses: the username locks
+    for address in (ADDRESS, "198.51.100.1"):
+        with pytest.raises(TooManyFailures):
+            store.check("an", address)
+    store.check("an", "198.51.100.2")
+    store.failed("an", "198.51.100.2")
+    with pytest.raises(TooManyFailures):
+        store.check("an", "198.51.100.2")
+
+
+def test_a_success_clears_the_address_failures_and_the_lock_ends(make_store):
     store = make_store(max_failures=2, lock_seconds=1)
     store.failed("an", ADDRESS)
-    store.succeeded("an")
-    store.failed("an", ADDRESS)
-    store.check("an", ADDRESS)  # one failure since the success
-    store.failed("an", ADDRESS)
+    store.succeeded("an", ADDRESS)
+    store.failed("an", ADDRESS)  # the second failure for the username: locked...
+    with pytest.raises(TooManyFailures):
+        store.check("an", ADDRESS)
+    store.succeeded("an", "198.51.100.1")  # ...and the real user signing in elsewhere does not unlock it
     with pytest.raises(TooManyFailures):
         store.check("an", ADDRESS)
     time.sleep(1.2)

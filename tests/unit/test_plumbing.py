@@ -189,10 +189,10 @@ class FakeRpc:
 
 
 class FakeTokens:
-    def user_id(self, header):
+    def subject(self, header):
         if header != "Bearer good":
             raise ApiError("unauthenticated", "INVALID_TOKEN", "bad")
-        return 1
+        return 1, 0
 
 
 def _request(method, path, body=b"", headers=None):

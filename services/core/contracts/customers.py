@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.core.contracts import common
 from services.core.contracts.common import PageQuery, id_list
 
 MAX_BULK = 100_000
@@ -22,16 +23,14 @@ PHONE = validate.Regexp(r"^\+?[0-9 .\-()]{6,20}$", error="Not a phone number.")
 
 
 def _optional_text(max_length):
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=max_length))
+    return common.String(load_default=None, allow_none=True, validate=validate.Length(max=max_length))
 
 
 class CustomerIds(fields.List):
     """1 to 100,000 customer ids, checked in one pass (a list of that size is a normal request)."""
 
     def __init__(self, **kwargs):
-        super().__init__(
-            fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(min=1, max=MAX_BULK), **kwargs
-        )
+        super().__init__(common.Id(), validate=validate.Length(min=1, max=MAX_BULK), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, list):
@@ -41,8 +40,10 @@ class CustomerIds(fields.List):
         if len(value) > MAX_BULK:
             raise ValidationError("At most {} customers per call (got {}).".format(MAX_BULK, len(value)))
         for item in value:
-            if type(item) is not int or item < 1:  # bool is not an id either
-                raise ValidationError("Every customer id must be a positive integer (got {!r}).".format(item))
+            if type(item) is not int or not 1 <= item <= common.MAX_ID:  # bool is not an id either
+                raise ValidationError(
+                    "Every customer id must be a positive integer up to {} (got {!r}).".format(common.MAX_ID, item)
+                )
         return list(value)
 
 
@@ -50,39 +51,39 @@ class CustomerIds(fields.List):
 
 
 class Customer(Schema):
-    id = fields.Integer(dump_only=True)
-    code = fields.String(
+    id = common.Integer(dump_only=True)
+    code = common.String(
         load_default=None,
         validate=[validate.Length(min=1, max=50), validate.Regexp(r"^\S(.*\S)?$", error="No spaces at either end.")],
         metadata={"description": "Unique; generated (KH000123) when absent"},
     )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(load_default="person", validate=validate.OneOf(CUSTOMER_KINDS))
-    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = common.String(load_default="person", validate=validate.OneOf(CUSTOMER_KINDS))
+    phone = common.String(load_default=None, allow_none=True, validate=PHONE)
+    email = common.Email(load_default=None, allow_none=True)
     address = _optional_text(500)
     source = _optional_text(100)
     note = _optional_text(5000)
-    owner_id = fields.Integer(dump_only=True)
-    owner_department_id = fields.Integer(dump_only=True, allow_none=True)
+    owner_id = common.Integer(dump_only=True)
+    owner_department_id = common.Integer(dump_only=True, allow_none=True)
     group_ids = id_list(load_default=list)
-    score = fields.Integer(dump_only=True)
-    stars = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    score = common.Integer(dump_only=True)
+    stars = common.Integer(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class CustomerFilter(Schema):
     """The customer list's filters; a bulk action may take every visible customer matching them."""
 
-    q = fields.String(
+    q = common.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Part of the name, code, phone or email (any case)"},
     )
-    owner_id = fields.Integer(validate=validate.Range(min=1))
-    group_id = fields.Integer(validate=validate.Range(min=1))
+    owner_id = common.Id()
+    group_id = common.Id()
     stars = fields.List(
-        fields.Integer(validate=validate.OneOf(STAR_LEVELS)),
+        common.Integer(validate=validate.OneOf(STAR_LEVELS)),
         validate=validate.Length(min=1),
         metadata={"description": "One or several star levels"},
     )
@@ -101,23 +102,23 @@ class VisibleQuery(Schema):
 class ContactSnapshot(Schema):
     """What a ticket keeps of the contact of its customer."""
 
-    id = fields.Integer(required=True, validate=validate.Range(min=1))
-    name = fields.String(required=True)
-    phone = fields.String(allow_none=True, load_default=None)
-    email = fields.String(allow_none=True, load_default=None)
-    position = fields.String(allow_none=True, load_default=None)
+    id = common.Id(required=True)
+    name = common.String(required=True)
+    phone = common.String(allow_none=True, load_default=None)
+    email = common.String(allow_none=True, load_default=None)
+    position = common.String(allow_none=True, load_default=None)
 
 
 class CustomerSnapshot(Schema):
     """What other services keep of a customer (tickets, messages): the one contract, answered by
     the customers service's ``customer_snapshot`` and stored on a ticket as it was then."""
 
-    id = fields.Integer(required=True, validate=validate.Range(min=1))
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    phone = fields.String(allow_none=True, load_default=None)
-    email = fields.String(allow_none=True, load_default=None)
-    address = fields.String(allow_none=True, load_default=None)
+    id = common.Id(required=True)
+    code = common.String(required=True)
+    name = common.String(required=True)
+    phone = common.String(allow_none=True, load_default=None)
+    email = common.String(allow_none=True, load_default=None)
+    address = common.String(allow_none=True, load_default=None)
     contact = fields.Nested(
         ContactSnapshot,
         allow_none=True,
@@ -127,22 +128,22 @@ class CustomerSnapshot(Schema):
 
 
 class Contact(Schema):
-    id = fields.Integer(dump_only=True)
-    customer_id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    email = fields.Email(load_default=None, allow_none=True)
+    id = common.Integer(dump_only=True)
+    customer_id = common.Integer(dump_only=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
+    phone = common.String(load_default=None, allow_none=True, validate=PHONE)
+    email = common.Email(load_default=None, allow_none=True)
     position = _optional_text(200)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class Share(Schema):
     """One share; exactly one of user_id / department_id is present."""
 
-    user_id = fields.Integer()
-    department_id = fields.Integer()
-    level = fields.String(required=True, validate=validate.OneOf(SHARE_LEVELS))
+    user_id = common.Id()
+    department_id = common.Id()
+    level = common.String(required=True, validate=validate.OneOf(SHARE_LEVELS))
 
 
 class Shares(Schema):
@@ -153,56 +154,56 @@ class Shares(Schema):
 
 
 class ActivityType(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    points = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    id = common.Integer(dump_only=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
+    points = common.Integer(load_default=0, min=0, max=1_000_000)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class Activity(Schema):
-    id = fields.Integer(dump_only=True)
-    customer_id = fields.Integer(dump_only=True)
-    type_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    status = fields.String(load_default="not_started", validate=validate.OneOf(ACTIVITY_STATUSES))
-    due_at = fields.DateTime(load_default=None, allow_none=True)
-    owner_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    id = common.Integer(dump_only=True)
+    customer_id = common.Integer(dump_only=True)
+    type_id = common.Id(required=True)
+    title = common.String(required=True, validate=validate.Length(min=1, max=300))
+    status = common.String(load_default="not_started", validate=validate.OneOf(ACTIVITY_STATUSES))
+    due_at = common.DateTime(load_default=None, allow_none=True)
+    owner_id = common.Id(load_default=None, allow_none=True)
     shares = fields.List(fields.Nested(Share), dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class Record(Schema):
-    id = fields.Integer(dump_only=True)
-    customer_id = fields.Integer(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(RECORD_KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    amount = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    status = fields.String(load_default="open", validate=validate.Length(min=1, max=50))
-    owner_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    id = common.Integer(dump_only=True)
+    customer_id = common.Integer(dump_only=True)
+    kind = common.String(required=True, validate=validate.OneOf(RECORD_KINDS))
+    title = common.String(required=True, validate=validate.Length(min=1, max=300))
+    amount = common.Integer(load_default=None, allow_none=True, min=0)
+    status = common.String(load_default="open", validate=validate.Length(min=1, max=50))
+    owner_id = common.Id(load_default=None, allow_none=True)
     shares = fields.List(fields.Nested(Share), dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class RecordQuery(PageQuery):
-    kind = fields.String(validate=validate.OneOf(RECORD_KINDS))
+    kind = common.String(validate=validate.OneOf(RECORD_KINDS))
 
 
 class ActivityQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(ACTIVITY_STATUSES))
+    status = common.String(validate=validate.OneOf(ACTIVITY_STATUSES))
 
 
 # -- groups and bulk actions --------------------------------------------------
 
 
 class CustomerGroup(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    points = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    id = common.Integer(dump_only=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
+    points = common.Integer(load_default=0, min=0, max=1_000_000)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class Selection(Schema):
@@ -218,6 +219,8 @@ class Selection(Schema):
         },
     )
 
+    rules = "Give exactly one of `customer_ids` and `filter`."
+
     @validates_schema
     def one_selection(self, data, **kwargs):
         if ("customer_ids" in data) == ("filter" in data):
@@ -225,8 +228,10 @@ class Selection(Schema):
 
 
 class BulkGroups(Selection):
-    mode = fields.String(required=True, validate=validate.OneOf(GROUP_MODES))
+    mode = common.String(required=True, validate=validate.OneOf(GROUP_MODES))
     group_ids = id_list(required=True)
+
+    rules = "`group_ids` may be empty only with mode `move` (which then takes the customers out of every group)."
 
     @validates_schema
     def groups_for_mode(self, data, **kwargs):
@@ -240,6 +245,8 @@ class Targets(Schema):
     user_ids = id_list(load_default=list)
     department_ids = id_list(load_default=list)
 
+    rules = "Give at least one of `user_ids` and `department_ids`."
+
     @validates_schema
     def some_target(self, data, **kwargs):
         if not data.get("user_ids") and not data.get("department_ids"):
@@ -247,30 +254,30 @@ class Targets(Schema):
 
 
 class BulkShare(Targets, Selection):
-    mode = fields.String(required=True, validate=validate.OneOf(SHARE_MODES))
-    level = fields.String(load_default="view", validate=validate.OneOf(SHARE_LEVELS))
-    include = fields.List(fields.String(validate=validate.OneOf(SHARE_INCLUDES)), load_default=list)
+    mode = common.String(required=True, validate=validate.OneOf(SHARE_MODES))
+    level = common.String(load_default="view", validate=validate.OneOf(SHARE_LEVELS))
+    include = fields.List(common.String(validate=validate.OneOf(SHARE_INCLUDES)), load_default=list)
 
 
 class BulkTransferOwner(Targets, Selection):
     split_evenly = fields.Boolean(load_default=False)
-    transfer_activities = fields.List(fields.String(validate=validate.OneOf(OPEN_ACTIVITY_STATUSES)), load_default=list)
-    share_related = fields.List(fields.String(validate=validate.OneOf(SHARE_RELATED)), load_default=list)
+    transfer_activities = fields.List(common.String(validate=validate.OneOf(OPEN_ACTIVITY_STATUSES)), load_default=list)
+    share_related = fields.List(common.String(validate=validate.OneOf(SHARE_RELATED)), load_default=list)
 
 
 class BulkResult(Schema):
-    matched = fields.Integer(required=True, metadata={"description": "Customers of the selection visible to you"})
-    changed = fields.Integer(required=True, metadata={"description": "Customers the call changed"})
-    skipped = fields.Integer(
+    matched = common.Integer(required=True, metadata={"description": "Customers of the selection visible to you"})
+    changed = common.Integer(required=True, metadata={"description": "Customers the call changed"})
+    skipped = common.Integer(
         required=True, metadata={"description": "Visible customers you may not edit (left as they were)"}
     )
-    skipped_ids = fields.List(fields.Integer(), required=True)
+    skipped_ids = fields.List(common.Integer(), required=True)
 
 
 class TransferResult(BulkResult):
     assignments = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.Integer()),
+        keys=common.String(),
+        values=fields.List(common.Integer()),
         required=True,
         metadata={"description": "New owner id -> the customers given to them, in order"},
     )
@@ -282,19 +289,19 @@ HISTORY_ACTIONS = ("owner_transfer", "share_add", "share_transfer", "share_remov
 
 
 class HistoryQuery(PageQuery):
-    customer_id = fields.Integer(validate=validate.Range(min=1))
-    actor_id = fields.Integer(validate=validate.Range(min=1))
-    action = fields.String(validate=validate.OneOf(HISTORY_ACTIONS))
-    since = fields.DateTime(data_key="from")
-    until = fields.DateTime(data_key="to")
+    customer_id = common.Id()
+    actor_id = common.Id()
+    action = common.String(validate=validate.OneOf(HISTORY_ACTIONS))
+    since = common.DateTime(data_key="from")
+    until = common.DateTime(data_key="to")
 
 
 class HistoryEntry(Schema):
-    change_id = fields.Integer(required=True)
-    action = fields.String(required=True)
-    actor_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(required=True)
-    customer_id = fields.Integer(required=True)
+    change_id = common.Integer(required=True)
+    action = common.String(required=True)
+    actor_id = common.Integer(allow_none=True)
+    created_at = common.DateTime(required=True)
+    customer_id = common.Integer(required=True)
     from_ = fields.Dict(
         data_key="from",
         attribute="from",
@@ -314,11 +321,13 @@ class HistoryEntry(Schema):
 
 class PotentialRating(Schema):
     thresholds = fields.List(
-        fields.Integer(validate=validate.Range(min=0)),
+        common.Integer(min=0),
         required=True,
         validate=validate.Length(equal=5),
         metadata={"description": "Minimum score for 1, 2, 3, 4 and 5 stars"},
     )
+
+    rules = "The five minimums are strictly increasing."
 
     @validates_schema
     def strictly_increasing(self, data, **kwargs):
@@ -334,7 +343,7 @@ class OwnerChanged(Schema):
     """Event ``owner_changed``: customers that went from one owner to another in one transfer
     (one event per pair of owners and block of up to 10,000 customers)."""
 
-    change_id = fields.Integer(required=True, metadata={"description": "The history change (GET /customers/history)"})
-    from_owner_id = fields.Integer(required=True)
-    to_owner_id = fields.Integer(required=True)
-    customer_ids = fields.List(fields.Integer(), required=True)
+    change_id = common.Integer(required=True, metadata={"description": "The history change (GET /customers/history)"})
+    from_owner_id = common.Integer(required=True)
+    to_owner_id = common.Integer(required=True)
+    customer_ids = fields.List(common.Integer(), required=True)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from services.core.contracts import common
 from services.core.contracts.common import PageQuery
 from services.core.contracts.customers import Selection
 
@@ -16,13 +17,13 @@ MAX_BATCH = 100_000
 
 
 class Brandname(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(
+    id = common.Integer(dump_only=True)
+    name = common.String(
         required=True,
         validate=validate.Regexp(r"^[A-Za-z0-9 .\-_&]{1,50}$", error="1 to 50 letters, digits, spaces or . - _ &."),
     )
-    kind = fields.String(required=True, validate=validate.OneOf(BRANDNAME_KINDS))
-    sender = fields.String(
+    kind = common.String(required=True, validate=validate.OneOf(BRANDNAME_KINDS))
+    sender = common.String(
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=1, max=64),
@@ -32,53 +33,53 @@ class Brandname(Schema):
             "Default: the configured sender, else the name."
         },
     )
-    created_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
 
 
 class BrandnameQuery(PageQuery):
-    kind = fields.String(validate=validate.OneOf(BRANDNAME_KINDS))
+    kind = common.String(validate=validate.OneOf(BRANDNAME_KINDS))
 
 
 class OptOut(Schema):
-    id = fields.Integer(dump_only=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    address = fields.String(required=True, validate=validate.Length(min=3, max=320))
-    created_at = fields.DateTime(dump_only=True)
+    id = common.Integer(dump_only=True)
+    channel = common.String(required=True, validate=validate.OneOf(CHANNELS))
+    address = common.String(required=True, validate=validate.Length(min=3, max=320))
+    created_at = common.DateTime(dump_only=True)
 
 
 class OptOutQuery(PageQuery):
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    address = fields.String(validate=validate.Length(max=320))
+    channel = common.String(validate=validate.OneOf(CHANNELS))
+    address = common.String(validate=validate.Length(max=320))
 
 
 class OptOutKey(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    address = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    channel = common.String(required=True, validate=validate.OneOf(CHANNELS))
+    address = common.String(required=True, validate=validate.Length(min=3, max=320))
 
 
 class Message(Schema):
-    id = fields.Integer(dump_only=True)
-    channel = fields.String(dump_only=True)
-    to = fields.String(dump_only=True)
-    status = fields.String(dump_only=True)
-    batch_id = fields.Integer(dump_only=True, allow_none=True)
-    provider_id = fields.String(dump_only=True, allow_none=True)
-    error = fields.String(dump_only=True, allow_none=True)
-    subject = fields.String(dump_only=True, allow_none=True)
-    body = fields.String(dump_only=True)
-    segments = fields.Integer(dump_only=True)
-    attempts = fields.Integer(dump_only=True)
-    customer_id = fields.Integer(dump_only=True, allow_none=True)
-    purpose = fields.String(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    sent_at = fields.DateTime(dump_only=True, allow_none=True)
+    id = common.Integer(dump_only=True)
+    channel = common.String(dump_only=True)
+    to = common.String(dump_only=True)
+    status = common.String(dump_only=True)
+    batch_id = common.Integer(dump_only=True, allow_none=True)
+    provider_id = common.String(dump_only=True, allow_none=True)
+    error = common.String(dump_only=True, allow_none=True)
+    subject = common.String(dump_only=True, allow_none=True)
+    body = common.String(dump_only=True)
+    segments = common.Integer(dump_only=True)
+    attempts = common.Integer(dump_only=True)
+    customer_id = common.Integer(dump_only=True, allow_none=True)
+    purpose = common.String(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
+    sent_at = common.DateTime(dump_only=True, allow_none=True)
 
 
 class MessageQuery(PageQuery):
-    batch_id = fields.Integer(validate=validate.Range(min=1))
-    status = fields.String(validate=validate.OneOf(MESSAGE_STATUSES))
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    batch_id = common.Id()
+    status = common.String(validate=validate.OneOf(MESSAGE_STATUSES))
+    channel = common.String(validate=validate.OneOf(CHANNELS))
 
 
 # -- bulk sending (customers -> notifications) --------------------------------
@@ -87,68 +88,68 @@ class MessageQuery(PageQuery):
 class BulkSms(Selection):
     """HTTP body of ``POST /api/v1/customers/bulk/sms``: ``customer_ids`` or ``filter``."""
 
-    brandname = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
-    to = fields.String(load_default="customers", validate=validate.OneOf(RECIPIENT_MODES))
+    brandname = common.String(required=True, validate=validate.Length(min=1, max=50))
+    content = common.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
+    to = common.String(load_default="customers", validate=validate.OneOf(RECIPIENT_MODES))
 
 
 class BulkEmail(Selection):
     """HTTP body of ``POST /api/v1/customers/bulk/email``: ``customer_ids`` or ``filter``."""
 
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
-    html = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
+    subject = common.String(required=True, validate=validate.Length(min=1, max=300))
+    body = common.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
+    html = common.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
 
 
 class SmsPreview(Schema):
     """``POST /api/v1/sms/preview``: what a text costs before it is sent."""
 
-    content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
-    brandname = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
+    content = common.String(required=True, validate=validate.Length(min=1, max=MAX_SMS_LENGTH))
+    brandname = common.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
 
 
 class SmsPreviewResult(Schema):
-    content = fields.String(required=True, metadata={"description": "The text as sent ([QC] prefix for advertising)."})
-    encoding = fields.String(required=True, metadata={"description": "GSM-7 or UCS-2"})
-    length = fields.Integer(required=True, metadata={"description": "In septets (GSM-7) or UTF-16 code units (UCS-2)."})
-    segments = fields.Integer(required=True)
+    content = common.String(required=True, metadata={"description": "The text as sent ([QC] prefix for advertising)."})
+    encoding = common.String(required=True, metadata={"description": "GSM-7 or UCS-2"})
+    length = common.Integer(required=True, metadata={"description": "In septets (GSM-7) or UTF-16 code units (UCS-2)."})
+    segments = common.Integer(required=True)
     advertising_allowed_now = fields.Boolean()
-    next_allowed_at = fields.String(allow_none=True)
+    next_allowed_at = common.String(allow_none=True)
 
 
 class BatchAccepted(Schema):
-    batch_id = fields.Integer(required=True)
-    recipients = fields.Integer(required=True)
-    segments = fields.Integer()
-    skipped = fields.Integer()
+    batch_id = common.Integer(required=True)
+    recipients = common.Integer(required=True)
+    segments = common.Integer()
+    skipped = common.Integer()
 
 
 class Recipient(Schema):
     """One rendered message of a batch (merge fields already applied)."""
 
-    to = fields.String(required=True, validate=validate.Length(min=3, max=320))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
-    subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    html = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
-    customer_id = fields.Integer(load_default=None, allow_none=True)
+    to = common.String(required=True, validate=validate.Length(min=3, max=320))
+    body = common.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
+    subject = common.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    html = common.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_EMAIL_BODY))
+    customer_id = common.Id(load_default=None, allow_none=True)
 
 
 class BatchPlan(Schema):
     """RPC ``notifications.open_batch``: checks a batch and reserves its id before it is requested."""
 
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    brandname = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
-    subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
+    channel = common.String(required=True, validate=validate.OneOf(CHANNELS))
+    brandname = common.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
+    subject = common.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    content = common.String(required=True, validate=validate.Length(min=1, max=MAX_EMAIL_BODY))
     recipients = fields.List(fields.Nested(Recipient), required=True, validate=validate.Length(max=MAX_BATCH))
 
 
 class BatchRequested(Schema):
     """Data of the ``sms_requested`` / ``email_requested`` events (one part of a batch)."""
 
-    batch_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    part = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    parts = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    batch_id = common.Id(required=True)
+    part = common.Integer(load_default=1, min=1)
+    parts = common.Integer(load_default=1, min=1)
     recipients = fields.List(fields.Nested(Recipient), required=True)
 
 
@@ -158,22 +159,22 @@ class TicketAssigned(Schema):
     class Meta:
         unknown = "exclude"
 
-    ticket_id = fields.Integer(required=True, data_key="id")
-    title = fields.String(load_default="")
-    assignee_id = fields.Integer(required=True, allow_none=True)
-    deadline = fields.String(load_default=None, allow_none=True)
+    ticket_id = common.Integer(required=True, data_key="id")
+    title = common.String(load_default="")
+    assignee_id = common.Integer(required=True, allow_none=True)
+    deadline = common.String(load_default=None, allow_none=True)
 
 
 class UserContact(Schema):
-    id = fields.Integer(required=True)
-    full_name = fields.String(load_default="")
-    email = fields.String(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True)
+    id = common.Integer(required=True)
+    full_name = common.String(load_default="")
+    email = common.String(load_default=None, allow_none=True)
+    phone = common.String(load_default=None, allow_none=True)
 
 
 class TwilioStatusCallback(Schema):
     """What the gateway passes on from a Twilio status callback (signature checked by the service)."""
 
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    params = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    signature = fields.String(load_default=None, allow_none=True)
+    url = common.String(required=True, validate=validate.Length(min=1, max=2000))
+    params = fields.Dict(keys=common.String(), values=common.String(), required=True)
+    signature = common.String(load_default=None, allow_none=True)

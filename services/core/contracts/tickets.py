@@ -4,39 +4,41 @@ import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.core.contracts import common
 from services.core.contracts.common import PageQuery, id_list
 from services.core.contracts.customers import CustomerSnapshot
 
 STATUSES = ("unassigned", "assigned", "in_progress", "on_hold", "done", "cancelled")
-POSITIVE_ID = validate.Range(min=1)
 
 
 class TicketType(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    group_id = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
+    id = common.Integer(dump_only=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
+    group_id = common.Integer(dump_only=True, allow_none=True)
+    created_at = common.DateTime(dump_only=True)
 
 
 class TicketTypeQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200))
+    q = common.String(validate=validate.Length(max=200))
 
 
 class GroupMember(Schema):
-    user_id = fields.Integer(required=True, validate=POSITIVE_ID)
-    priority = fields.Integer(load_default=0, validate=validate.Range(min=-1000, max=1000))
-    capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1000))
+    user_id = common.Id(required=True)
+    priority = common.Integer(load_default=0, min=-1000, max=1000)
+    capacity = common.Integer(load_default=1, min=1, max=1000)
     available = fields.Boolean(dump_only=True)
-    open_tickets = fields.Integer(dump_only=True)
+    open_tickets = common.Integer(dump_only=True)
 
 
 class SupportGroup(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id = common.Integer(dump_only=True)
+    name = common.String(required=True, validate=validate.Length(min=1, max=200))
     ticket_type_ids = id_list(load_default=list)
     members = fields.List(fields.Nested(GroupMember), load_default=list)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
+
+    rules = "A user appears at most once in `members`."
 
     @validates_schema
     def members_once(self, data, **kwargs):
@@ -46,8 +48,8 @@ class SupportGroup(Schema):
 
 
 class SupportGroupQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200))
-    user_id = fields.Integer(validate=POSITIVE_ID)
+    q = common.String(validate=validate.Length(max=200))
+    user_id = common.Id()
 
 
 class Availability(Schema):
@@ -55,16 +57,15 @@ class Availability(Schema):
 
 
 class Ticket(Schema):
-    id = fields.Integer(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    content = fields.String(load_default="", validate=validate.Length(max=20000))
-    type_id = fields.Integer(required=True, validate=POSITIVE_ID)
-    deadline = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=datetime.UTC)
-    customer_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
-    contact_id = fields.Integer(
+    id = common.Integer(dump_only=True)
+    title = common.String(required=True, validate=validate.Length(min=1, max=300))
+    content = common.String(load_default="", validate=validate.Length(max=20000))
+    type_id = common.Id(required=True)
+    deadline = common.DateTime(load_default=None, allow_none=True, default_timezone=datetime.UTC)
+    customer_id = common.Id(load_default=None, allow_none=True)
+    contact_id = common.Id(
         load_default=None,
         allow_none=True,
-        validate=POSITIVE_ID,
         metadata={"description": "A contact of the ticket's customer (shown in the customer snapshot)"},
     )
     customer = fields.Nested(CustomerSnapshot, dump_only=True, allow_none=True)
@@ -73,15 +74,15 @@ class Ticket(Schema):
         dump_default=False,
         metadata={"description": "The ticket has a customer you may not see (customer_id and customer are then null)"},
     )
-    status = fields.String(dump_only=True)
-    assignee_id = fields.Integer(dump_only=True, allow_none=True)
-    group_id = fields.Integer(dump_only=True)
-    creator_id = fields.Integer(dump_only=True)
-    assigned_at = fields.DateTime(dump_only=True, allow_none=True)
-    started_at = fields.DateTime(dump_only=True, allow_none=True)
-    completed_at = fields.DateTime(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    status = common.String(dump_only=True)
+    assignee_id = common.Integer(dump_only=True, allow_none=True)
+    group_id = common.Integer(dump_only=True)
+    creator_id = common.Integer(dump_only=True)
+    assigned_at = common.DateTime(dump_only=True, allow_none=True)
+    started_at = common.DateTime(dump_only=True, allow_none=True)
+    completed_at = common.DateTime(dump_only=True, allow_none=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class CustomerTicket(Ticket):
@@ -92,29 +93,29 @@ class CustomerTicket(Ticket):
 
 
 class TicketQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    assignee_id = fields.Integer(validate=POSITIVE_ID)
-    group_id = fields.Integer(validate=POSITIVE_ID)
-    customer_id = fields.Integer(validate=POSITIVE_ID)
-    type_id = fields.Integer(validate=POSITIVE_ID)
+    status = common.String(validate=validate.OneOf(STATUSES))
+    assignee_id = common.Id()
+    group_id = common.Id()
+    customer_id = common.Id()
+    type_id = common.Id()
 
 
 class Transfer(Schema):
-    user_id = fields.Integer(required=True, validate=POSITIVE_ID)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    user_id = common.Id(required=True)
+    reason = common.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class TicketHistoryEntry(Schema):
-    id = fields.Integer()
-    ticket_id = fields.Integer()
-    at = fields.DateTime()
-    actor_id = fields.Integer(allow_none=True)
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    from_assignee_id = fields.Integer(allow_none=True)
-    to_assignee_id = fields.Integer(allow_none=True)
-    reason = fields.String(allow_none=True)
+    id = common.Integer()
+    ticket_id = common.Integer()
+    at = common.DateTime()
+    actor_id = common.Integer(allow_none=True)
+    action = common.String()
+    from_status = common.String(allow_none=True)
+    to_status = common.String()
+    from_assignee_id = common.Integer(allow_none=True)
+    to_assignee_id = common.Integer(allow_none=True)
+    reason = common.String(allow_none=True)
     changes = fields.Dict(allow_none=True)
 
 
@@ -137,7 +138,7 @@ class Moment(fields.Field):
                 raise self.make_error("invalid")
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=datetime.UTC)
-        return moment
+        return common.check_moment(moment)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()
@@ -169,15 +170,15 @@ class KpiQuery(Schema):
 
 
 class KpiRow(Schema):
-    user_id = fields.Integer(required=True)
-    received = fields.Integer(required=True)
-    completed = fields.Integer(required=True)
-    completed_on_time = fields.Integer(required=True)
-    open = fields.Integer(required=True)
+    user_id = common.Integer(required=True)
+    received = common.Integer(required=True)
+    completed = common.Integer(required=True)
+    completed_on_time = common.Integer(required=True)
+    open = common.Integer(required=True)
     avg_hours_to_complete = fields.Float(allow_none=True, required=True)
 
 
 class Kpi(Schema):
-    start = fields.String(data_key="from")
-    end = fields.String(data_key="to")
+    start = common.String(data_key="from")
+    end = common.String(data_key="to")
     items = fields.List(fields.Nested(KpiRow), required=True)
