@@ -11,6 +11,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import MethodProxy, ReplyListener
 
 from gateway.errors import ApiError
+from services.core import business_time
 from services.core.actor import CONTEXT_KEY
 from services.core.errors import DomainError, parse_remote_error
 from services.core.rpc import send, wait_for
@@ -57,6 +58,7 @@ class ServiceRpc(DependencyProvider):
     reply_listener = ReplyListener()
 
     def setup(self):
+        business_time.configure(self.container.config)  # the period bounds the gateway checks
         self.timeout = float(self.container.config.get("RPC_TIMEOUT", 10))
 
     def get_dependency(self, worker_ctx):

@@ -29,6 +29,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener
 from sqlalchemy.orm import sessionmaker
 
+from services.core import business_time
 from services.core.actor import actor_of
 from services.core.db import database_url, make_engine
 from services.core.outbox import record_event
@@ -143,6 +144,7 @@ class UnitOfWorkProvider(DependencyProvider):
         self.service_names = services
 
     def setup(self):
+        business_time.configure(self.container.config)
         self.timeout = rpc_timeout(self.container.config)
         max_workers = int(self.container.config.get("max_workers", 10))
         self.engine = make_engine(database_url(self.container.config), pool_size=max_workers + 2)

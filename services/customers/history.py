@@ -94,6 +94,6 @@ def list_history(uow, query):
     if "since" in query:
         statement = statement.where(changes.c.created_at >= query["since"])
     if "until" in query:
-        statement = statement.where(changes.c.created_at <= query["until"])
+        statement = statement.where(changes.c.created_at < query["until"])
     with uow:
         return paginate(uow.session, statement, query["page"], query["page_size"], dump_entry, rows=True)

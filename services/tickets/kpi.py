@@ -15,6 +15,7 @@ directory); anyone else sees themself.
 from sqlalchemy import distinct, extract, func, or_, select, true
 
 from services.core.actor import require_actor
+from services.core.business_time import local
 from services.core.contracts.tickets import Kpi, KpiQuery
 from services.core.schemas import load
 from services.tickets import exceptions
@@ -120,4 +121,4 @@ def _figures(session, start, end, wanted):
                 else None,
             }
         )
-    return kpi_schema.dump({"start": start.isoformat(), "end": end.isoformat(), "items": items})
+    return kpi_schema.dump({"start": local(start).isoformat(), "end": local(end).isoformat(), "items": items})

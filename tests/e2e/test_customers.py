@@ -588,3 +588,33 @@ def test_openapi_documents_the_customers_endpoints(anonymous):
         "/api/v1/records/{record_id}",
     ):
         assert path in paths, path
+
+
+# -- time: the business time zone -------------------------------------------------------------------
+
+
+def test_timestamps_come_back_in_the_business_time_zone_and_a_date_only_to_covers_that_day(admin, new_user):
+    seller = new_user()
+    customer = new_customer(seller)
+    assert customer["created_at"].endswith("+07:00")
+    activity_type = created(admin.post(API + "/activity-types", {"name": unique("Visit "), "points": 1}))
+    due = "2026-12-31T17:00:00+07:00"
+    activity = created(
+        seller.post(
+            API + "/customers/{}/activities".format(customer["id"]),
+            {"type_id": activity_type["id"], "title": "Visit", "due_at": due},
+        )
+    )
+    assert activity["due_at"] == due  # as sent, not shifted to UTC
+    other = new_user()
+    ok(
+        seller.post(
+            API + "/customers/bulk/share",
+            {"customer_ids": [customer["id"]], "mode": "add", "user_ids": [other.user["id"]]},
+        )
+    )
+    today = datetime.datetime.fromisoformat(customer["created_at"]).date().isoformat()  # a day in +07:00
+    period = {"customer_id": customer["id"], "from": today, "to": today}
+    assert ok(admin.get(API + "/customers/history", params=period))["total"] == 1
+    before = (datetime.date.fromisoformat(today) - datetime.timedelta(days=1)).isoformat()
+    assert ok(admin.get(API + "/customers/history", params=dict(period, to=before)))["total"] == 0

@@ -19,6 +19,7 @@ import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.core import business_time
 from services.core.schemas import MAX_PAGE_SIZE
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -112,7 +113,8 @@ def check_moment(moment):
 
 
 class DateTime(fields.AwareDateTime):
-    """An ISO 8601 date-time with offset (naive: UTC), years 1900-2999, offset within ±14:00."""
+    """An ISO 8601 date-time with offset (naive: UTC), years 1900-2999, offset within ±14:00;
+    answered in the business time zone with its offset (:mod:`services.core.business_time`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("default_timezone", datetime.UTC)
@@ -122,6 +124,49 @@ class DateTime(fields.AwareDateTime):
         if isinstance(value, str) and len(value) > 64:
             raise self.make_error("invalid", input=value[:64], obj_type=self.OBJ_TYPE)
         return check_moment(super()._deserialize(value, attr, data, **kwargs))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            value = business_time.local(value)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class PeriodBound(fields.Field):
+    """One end of a period filter: an ISO date-time (naive: UTC), or a date meaning that whole
+    day in the business time zone — ``PeriodBound()`` its first instant (``from``),
+    ``PeriodBound(end=True)`` the first instant after it (``to``, an excluded bound)."""
+
+    default_error_messages = {"invalid": "Not a date or date-time (ISO 8601)."}
+
+    def __init__(self, end=False, **kwargs):
+        self.end = end
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("type", "string")
+        kwargs["metadata"].setdefault(
+            "description",
+            "A date-time, or a date: {} (business time zone)".format(
+                "up to the end of that day, excluded" if end else "from the start of that day"
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 64:
+            raise self.make_error("invalid")
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                day = check_moment(datetime.date.fromisoformat(text))
+                return business_time.day_end(day) if self.end else business_time.day_start(day)
+            moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except (ValueError, OverflowError):
+            raise self.make_error("invalid")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return check_moment(moment)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else business_time.local(value).isoformat()
 
 
 class Date(fields.Date):

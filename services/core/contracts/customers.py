@@ -292,8 +292,8 @@ class HistoryQuery(PageQuery):
     customer_id = common.Id()
     actor_id = common.Id()
     action = common.String(validate=validate.OneOf(HISTORY_ACTIONS))
-    since = common.DateTime(data_key="from")
-    until = common.DateTime(data_key="to")
+    since = common.PeriodBound(data_key="from")
+    until = common.PeriodBound(end=True, data_key="to")
 
 
 class HistoryEntry(Schema):

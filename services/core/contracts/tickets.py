@@ -123,44 +123,9 @@ class TicketHistory(Schema):
     items = fields.List(fields.Nested(TicketHistoryEntry), required=True)
 
 
-class Moment(fields.Field):
-    """An ISO 8601 date-time, or a date (midnight UTC); naive values are UTC."""
-
-    default_error_messages = {"invalid": "Not a date or date-time (ISO 8601)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, datetime.datetime):
-            moment = value
-        else:
-            try:
-                moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            except ValueError:
-                raise self.make_error("invalid")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
-        return common.check_moment(moment)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat()
-
-
 class KpiQuery(Schema):
-    start = Moment(
-        data_key="from",
-        required=True,
-        metadata={
-            "type": "string",
-            "description": "Start of the period, included: a date (midnight UTC) or an ISO date-time.",
-        },
-    )
-    end = Moment(
-        data_key="to",
-        required=True,
-        metadata={
-            "type": "string",
-            "description": "End of the period, excluded: a date (midnight UTC) or an ISO date-time.",
-        },
-    )
+    start = common.PeriodBound(data_key="from", required=True)
+    end = common.PeriodBound(end=True, data_key="to", required=True)
     user_id = id_list()
 
     @validates_schema
