@@ -6,7 +6,8 @@ from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
 from services.core.rpc import TimedRpcProxy
-from services.customers import customers, groups, history, messaging, ownership, rating, related, sharing
+from services.core.unit_of_work import UnitOfWorkProvider
+from services.customers import counterparts, customers, groups, history, messaging, ownership, rating, related, sharing
 
 
 class CustomersService:
@@ -20,6 +21,7 @@ class CustomersService:
     directory = TimedRpcProxy("directory")
     tickets = TimedRpcProxy("tickets")
     notifications = TimedRpcProxy("notifications")
+    uow = UnitOfWorkProvider()
 
     @rpc
     def ping(self):
@@ -51,6 +53,11 @@ class CustomersService:
     def customer_snapshot(self, customer_id):
         """{"id","code","name","phone","email"} of a customer visible to the caller, else 404."""
         return customers.snapshot(self.db, self.actor, customer_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def counterpart(self, customer_id):
+        """{"id","code","name"} of a customer a receipt or payment is with (treasury)."""
+        return counterparts.counterpart(self.uow, customer_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def visible_customer_ids(self, customer_ids):
