@@ -42,7 +42,7 @@ def money_account(session, account_id, lock=False):
     """A cash book or bank account (never the outside world), or ACCOUNT_NOT_FOUND."""
     statement = select(Account).where(Account.id == account_id, Account.type != OUTSIDE)
     if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = statement.with_for_update(key_share=True).execution_options(populate_existing=True)
     account = session.scalar(statement)
     if account is None:
         raise exceptions.AccountNotFound()

@@ -7,7 +7,10 @@ in the order of their ids (so that two confirmations never wait for each other i
 the balance check under those locks (422 ``INSUFFICIENT_FUNDS``, nothing changed; a CHECK
 constraint backs it), the two ledger entries, the new balances, the new status and the
 ``voucher_confirmed`` event.  Lock order everywhere: a voucher, then accounts by id, then a
-number counter.
+number counter.  Rows are locked ``FOR NO KEY UPDATE`` (``key_share=True``): a new voucher or entry referring to a
+locked account takes a key-share lock on it (its foreign key), which ``FOR UPDATE`` would
+block; with a creation holding one account's key share and waiting on the other's, that was
+a deadlock (found by the 500-transfer test).
 
 The customers and directory services are asked about a counterpart or a person in charge
 before the transaction opens (no lock is held while waiting on the bus).
@@ -92,7 +95,7 @@ def _event(voucher):
 def _voucher(session, voucher_id, lock=False):
     statement = select(Voucher).where(Voucher.id == voucher_id)
     if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
+        statement = statement.with_for_update(key_share=True).execution_options(populate_existing=True)
     voucher = session.scalar(statement)
     if voucher is None:
         raise exceptions.VoucherNotFound()
@@ -174,7 +177,7 @@ def _lock_and_check(session, kind, from_account_id, to_account_id, amount, check
             select(Account)
             .where(Account.id.in_(money_ids))
             .order_by(Account.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     }

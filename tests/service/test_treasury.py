@@ -2,15 +2,19 @@
 on the bus: accounts, vouchers and their rules, the money moving only at confirmation, reversal,
 the filter with totals, the ledger, the trial balance, the events, and who may do what."""
 
+import contextlib
+
 import eventlet
 import pytest
 from nameko.events import event_handler
+from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
 from services.core.actor import Actor
-from services.core.errors import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from services.core.errors import EXPECTED, Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, relayed
 from services.treasury.service import TreasuryService
 
 pytestmark = pytest.mark.infra
@@ -54,7 +58,12 @@ class FakeDirectory:
 
 
 class Treasury:
-    """Calls the real service's entrypoints as an actor."""
+    """Calls the real service's entrypoints as an actor.
+
+    ``treasury(method, *args)`` goes through an entrypoint hook (one call at a time: a hook
+    waits for the first worker of its method); ``with treasury.client() as call:`` gives a
+    client of its own over RPC, for many callers at once.
+    """
 
     def __init__(self, container, session):
         self.container = container
@@ -63,6 +72,18 @@ class Treasury:
     def __call__(self, method, *args, actor=ACCOUNTANT):
         with entrypoint_hook(self.container, method, context_data={"actor": actor}) as hook:
             return hook(*args)
+
+    @contextlib.contextmanager
+    def client(self, actor=ACCOUNTANT):
+        with ClusterRpcProxy(self.container.config, context_data={"actor": actor}, timeout=60) as proxy:
+
+            def call(method, *args):
+                try:
+                    return getattr(proxy.treasury, method)(*args)
+                except RemoteError as error:
+                    raise relayed(error)
+
+            yield call
 
     def cash(self, opening=0, name="Quỹ tiền mặt"):
         return self("create_account", {"type": "cash", "name": name, "opening_balance": opening})
