@@ -71,3 +71,8 @@ class InsufficientFunds(RuleViolation):
 class AccountInactive(RuleViolation):
     code = "ACCOUNT_INACTIVE"
     message = "One of the voucher's accounts has been deactivated since it was drafted."
+
+
+class BalanceTooLarge(RuleViolation):
+    code = "BALANCE_TOO_LARGE"
+    message = "This would take the account's balance above 10^18 đồng."

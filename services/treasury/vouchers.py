@@ -46,6 +46,7 @@ EDITABLE = (
     "date",
     "note",
 )
+MAX_BALANCE = 10**18  # far beyond any till, well inside a bigint
 COUNTERPART_FIELDS = ("counterpart_type", "counterpart_id", "counterpart_name")
 
 
@@ -186,6 +187,8 @@ def _lock_and_check(session, kind, from_account_id, to_account_id, amount, check
         account = accounts[account_id]
         if check_active and not account.active:
             raise exceptions.AccountInactive(fields={side_of[account_id]: ["This account is inactive."]})
+        if account.balance + changes[account_id] > MAX_BALANCE:
+            raise exceptions.BalanceTooLarge(fields={side_of[account_id]: ["This account would hold too much."]})
         if account.balance + changes[account_id] < 0:
             message = "{} holds {} đồng; this voucher takes {} đồng.".format(account.name, account.balance, amount)
             raise exceptions.InsufficientFunds(message, fields={side_of[account_id]: [message]})

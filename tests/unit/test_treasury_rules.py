@@ -159,3 +159,10 @@ def test_the_zone_comes_from_the_config():
     assert periods.business_zone({"BUSINESS_TIME_ZONE": "Europe/Paris"}) == ZoneInfo("Europe/Paris")
     with pytest.raises(ValueError):
         periods.business_zone({"BUSINESS_TIME_ZONE": "Mars/Olympus"})
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59+00:00", 20260101, True])
+def test_dates_far_away_or_not_strings_are_refused(value):
+    with pytest.raises(ValidationError) as raised:
+        VoucherQuery().load({"to": value})
+    assert "to" in raised.value.messages

@@ -48,24 +48,29 @@ class DateOrMoment(fields.Field):
     (without an offset: in the business time zone).  Loads as a ``date`` or a ``datetime``; the
     service places it in its time zone (:mod:`services.treasury.periods`)."""
 
-    default_error_messages = {"invalid": "Not a date (YYYY-MM-DD) or an ISO 8601 date-time."}
+    default_error_messages = {
+        "invalid": "Not a date (YYYY-MM-DD) or an ISO 8601 date-time.",
+        "range": "Must be in the years 1900 to 2999.",
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {}).setdefault("type", "string")
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, datetime.date):
-            return value
         if not isinstance(value, str):
             raise self.make_error("invalid")
         text = value.strip()
         try:
             if len(text) == 10:
-                return datetime.date.fromisoformat(text)
-            return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                moment = datetime.date.fromisoformat(text)
+            else:
+                moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise self.make_error("invalid")
+        if not 1900 <= moment.year <= 2999:  # a voucher number has four digits of year; no overflow at the edges
+            raise self.make_error("range")
+        return moment
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()
