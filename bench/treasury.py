@@ -265,10 +265,22 @@ def seed_vouchers(engine, cash, banks):
         connection.execute(text("VACUUM ANALYZE vouchers"))
 
 
+def explaining(url):
+    """An engine whose every statement is sent as ``EXPLAIN (ANALYZE, BUFFERS) <statement>``."""
+    from sqlalchemy import event
+
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def explain_it(connection, cursor, statement, parameters, context, executemany):
+        return "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
+
+    return engine
+
+
 def explain(engine, params):
     """The plans PostgreSQL runs for the filter's two statements (totals, page), as the service sends them."""
     from sqlalchemy import func, select
-    from sqlalchemy.dialects import postgresql
 
     from services.core.schemas import load
     from services.treasury import vouchers
@@ -289,11 +301,7 @@ def explain(engine, params):
     plans = []
     with engine.connect() as connection:
         for statement in (totals, page):
-            compiled = statement.compile(dialect=postgresql.dialect())
-            result = connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + str(compiled), compiled.params
-            )
-            plans.append("\n".join(row[0] for row in result))
+            plans.append("\n".join(row[0] for row in connection.execute(statement)))
     return plans
 
 
@@ -386,13 +394,15 @@ def main():
             ("everything ({:,} vouchers)".format(VOUCHERS + 2 * DRAFTS), {}),
         ]
         latency_rows, plans = [], []
+        explainer = explaining(database_url(system))
         meter = common.CpuMeter({"gateway": pids["gateway"], "treasury": pids["treasury"]})
         for name, params in filters:
             common.say("filter: " + name)
             latency_rows.append((name, filter_latency(system, params)))
-            plans.append((name, explain(engine, params)))
+            plans.append((name, explain(explainer, params)))
         cpu_filter = meter.stop()
         engine.dispose()
+        explainer.dispose()
 
     lower = min(sql["rate"], echo["rate"])
     print()
