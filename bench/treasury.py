@@ -328,6 +328,10 @@ def filter_latency(system, params):
     return result
 
 
+def _figures(result):
+    return result["matched"] or 0, result["p50_ms"] or 0.0, result["p99_ms"] or 0.0
+
+
 def main():
     common.say("starting the system")
     with common.running_system(LOG_LEVEL="WARNING") as system:
@@ -342,6 +346,7 @@ def main():
         gateway = run_clients(confirm_over_http(system), ids, DURATION, WARMUP)
         cpu_gateway = meter.stop()
         rows.append(("gateway POST /vouchers/{id}/confirm", gateway, cpu_gateway))
+        common.say("  {:,} confirmed, {:.1f}/s".format(gateway["count"], gateway["rate"]))
 
         common.say("hand-written SQL confirmation ({} connections)".format(CLIENTS))
         ids = write_drafts(engine, cash, banks, 2031)
@@ -349,6 +354,7 @@ def main():
         sql = run_clients(confirm_in_sql(database_url(system)), ids, DURATION, WARMUP)
         cpu_sql = meter.stop()
         rows.append(("SQL: lock 2 rows, 2 entries, status", sql, cpu_sql))
+        common.say("  {:,} confirmed, {:.1f}/s".format(sql["count"], sql["rate"]))
 
         common.say("the floor: bare nameko HTTP -> RPC echo ({} clients)".format(CLIENTS))
         with _floor.running_floor(system.amqp_uri) as floor:
@@ -356,6 +362,7 @@ def main():
             echo = run_clients(echo_floor(floor), range(300_000), DURATION, WARMUP)
             cpu_echo = meter.stop()
         rows.append(("floor: nameko @http -> @rpc echo", echo, cpu_echo))
+        common.say("  {:,} echoes, {:.1f}/s".format(echo["count"], echo["rate"]))
 
         with engine.connect() as connection:
             bad = connection.scalar(
@@ -399,7 +406,14 @@ def main():
         for name, params in filters:
             common.say("filter: " + name)
             latency_rows.append((name, filter_latency(system, params)))
+            common.say("  {:,} matched, p50 {:.1f} ms, p99 {:.1f} ms".format(*_figures(latency_rows[-1][1])))
             plans.append((name, explain(explainer, params)))
+            print(
+                "-- plan: {} (totals)\n{}\n-- plan: {} (page)\n{}\n".format(
+                    name, plans[-1][1][0], name, plans[-1][1][1]
+                ),
+                flush=True,
+            )
         cpu_filter = meter.stop()
         engine.dispose()
         explainer.dispose()
@@ -485,9 +499,7 @@ def main():
             cpu_filter["gateway"], cpu_filter["treasury"], cpu_filter["machine"]
         )
     )
-    print()
-    for name, (totals_plan, page_plan) in plans:
-        print("-- plan: {} (totals)\n{}\n-- plan: {} (page)\n{}\n".format(name, totals_plan, name, page_plan))
+    print("(the plans are printed above, as each filter ran)")
     failed = any(result["errors"] or not result["count"] for _, result, _ in rows) or any(
         result["errors"] or not result["count"] for _, result in latency_rows
     )
