@@ -4,7 +4,7 @@ from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
 from services.core.unit_of_work import UnitOfWorkProvider
-from services.customers import groups, history, messaging, ownership, profiles, rating, related, sharing
+from services.customers import counterparts, groups, history, messaging, ownership, profiles, rating, related, sharing
 
 
 class CustomersService:
@@ -47,6 +47,11 @@ class CustomersService:
     def customer_snapshot(self, customer_id):
         """{"id","code","name","phone","email"} of a customer visible to the caller, else 404."""
         return profiles.snapshot(self.uow, customer_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def counterpart(self, customer_id):
+        """{"id","code","name"} of a customer a receipt or payment is with (treasury)."""
+        return counterparts.counterpart(self.uow, customer_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def visible_customer_ids(self, customer_ids):

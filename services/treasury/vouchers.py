@@ -1,0 +1,464 @@
+"""Use cases of vouchers: draft, edit, confirm (money moves), cancel, reverse, filter.
+
+A voucher is a ``draft`` until it is confirmed or cancelled.  **Money moves only at
+confirmation**, in one transaction: the voucher's row lock (so that of many confirmations at
+once one wins and the others find it confirmed: 409), then the row locks of its money accounts
+in the order of their ids (so that two confirmations never wait for each other in a circle),
+the balance check under those locks (422 ``INSUFFICIENT_FUNDS``, nothing changed; a CHECK
+constraint backs it), the two ledger entries, the new balances, the new status and the
+``voucher_confirmed`` event.  Lock order everywhere: a voucher, then accounts by id, then a
+number counter.  Rows are locked ``FOR NO KEY UPDATE`` (``key_share=True``): a new voucher or entry referring to a
+locked account takes a key-share lock on it (its foreign key), which ``FOR UPDATE`` would
+block; with a creation holding one account's key share and waiting on the other's, that was
+a deadlock (found by the 500-transfer test).
+
+The customers and directory services are asked about a counterpart or a person in charge
+before the transaction opens (no lock is held while waiting on the bus).
+"""
+
+import logging
+
+from sqlalchemy import func, or_, select
+
+from services.core.contracts.treasury import Voucher as VoucherSchema
+from services.core.contracts.treasury import VoucherChange, VoucherQuery
+from services.core.errors import ConcurrentChange, InvalidInput, NotFound
+from services.core.schemas import load
+from services.treasury import exceptions, rules
+from services.treasury.access import empty_page, require_treasurer, sees_money
+from services.treasury.accounts import outside_account_id
+from services.treasury.models import CANCELLED, CONFIRMED, DRAFT, Account, Entry, Voucher
+from services.treasury.numbering import next_number
+from services.treasury.periods import end_of, now, shown, start_of, voucher_moment, year_of
+
+log = logging.getLogger(__name__)
+
+EDITABLE = (
+    "amount",
+    "from_account_id",
+    "to_account_id",
+    "person_in_charge_id",
+    "counterpart_type",
+    "counterpart_id",
+    "counterpart_code",
+    "counterpart_name",
+    "category",
+    "date",
+    "note",
+)
+MAX_BALANCE = 10**18  # far beyond any till, well inside a bigint
+COUNTERPART_FIELDS = ("counterpart_type", "counterpart_id", "counterpart_name")
+
+
+def dump_voucher(voucher, zone):
+    return {
+        "id": voucher.id,
+        "number": voucher.number,
+        "kind": voucher.kind,
+        "status": voucher.status,
+        "amount": voucher.amount,
+        "from_account_id": voucher.from_account_id,
+        "to_account_id": voucher.to_account_id,
+        "person_in_charge_id": voucher.person_in_charge_id,
+        "counterpart_type": voucher.counterpart_type,
+        "counterpart_id": voucher.counterpart_id,
+        "counterpart_code": voucher.counterpart_code,
+        "counterpart_name": voucher.counterpart_name,
+        "category": voucher.category,
+        "date": shown(voucher.date, zone),
+        "note": voucher.note,
+        "reverses_id": voucher.reverses_id,
+        "reversed_by_id": voucher.reversed_by_id,
+        "created_by_id": voucher.created_by_id,
+        "confirmed_by_id": voucher.confirmed_by_id,
+        "created_at": shown(voucher.created_at, zone),
+        "updated_at": shown(voucher.updated_at, zone),
+        "confirmed_at": shown(voucher.confirmed_at, zone),
+        "cancelled_at": shown(voucher.cancelled_at, zone),
+    }
+
+
+def _event(voucher):
+    return {
+        "id": voucher.id,
+        "number": voucher.number,
+        "kind": voucher.kind,
+        "amount": voucher.amount,
+        "from_account_id": voucher.from_account_id,
+        "to_account_id": voucher.to_account_id,
+        "counterpart_type": voucher.counterpart_type,
+        "counterpart_id": voucher.counterpart_id,
+        "date": voucher.date.isoformat(),
+        "reverses_id": voucher.reverses_id,
+    }
+
+
+def _voucher(session, voucher_id, lock=False):
+    statement = select(Voucher).where(Voucher.id == voucher_id)
+    if lock:
+        statement = statement.with_for_update(key_share=True).execution_options(populate_existing=True)
+    voucher = session.scalar(statement)
+    if voucher is None:
+        raise exceptions.VoucherNotFound()
+    return voucher
+
+
+def _values(voucher):
+    return {name: getattr(voucher, name) for name in EDITABLE}
+
+
+# -- questions to other services (asked before any transaction) ------------------------------
+
+
+def _counterpart(uow, voucher):
+    """``(code, name)`` of the voucher's counterpart: a customer's from the customers service, an
+    employee's from the directory, a supplier's or other's as the accountant named it."""
+    counterpart_type, counterpart_id = voucher.get("counterpart_type"), voucher.get("counterpart_id")
+    if counterpart_type == "customer":
+        if voucher.get("counterpart_name") is not None:
+            raise InvalidInput(fields={"counterpart_name": ["Taken from the customer record; leave it out."]})
+        try:
+            found = uow.services.customers.counterpart(counterpart_id)
+        except NotFound as error:
+            raise NotFound(error.message, code=error.code, fields={"counterpart_id": ["No such customer."]})
+        return found["code"], found["name"]
+    if counterpart_type == "employee":
+        if voucher.get("counterpart_name") is not None:
+            raise InvalidInput(fields={"counterpart_name": ["Taken from the directory; leave it out."]})
+        found = uow.services.directory.contact_of(counterpart_id)
+        if found is None:
+            raise exceptions.EmployeeNotFound(fields={"counterpart_id": ["No such user."]})
+        return None, found["full_name"] or "User {}".format(counterpart_id)
+    return None, voucher.get("counterpart_name")
+
+
+def _check_person_in_charge(uow, user_id):
+    if user_id is None:
+        return
+    answer = uow.services.directory.active_members(user_ids=[user_id], department_ids=[])
+    if not any(user["id"] == user_id and user["active"] for user in answer["users"]):
+        raise exceptions.InvalidPersonInCharge(fields={"person_in_charge_id": ["Must be an active user."]})
+
+
+def _check_shape(kind, voucher):
+    errors = rules.shape_errors(kind, voucher)
+    if errors:
+        raise exceptions.InvalidVoucher(fields=errors)
+
+
+def _check_accounts(session, kind, voucher):
+    """400 naming the side whose account is missing, of the wrong type, or inactive."""
+    ids = [voucher[side] for side in ("from_account_id", "to_account_id") if voucher.get(side) is not None]
+    found = {
+        account.id: {"type": account.type, "active": account.active}
+        for account in session.scalars(select(Account).where(Account.id.in_(ids), Account.type != rules.OUTSIDE))
+    }
+    errors = {}
+    for side in ("from_account_id", "to_account_id"):
+        if voucher.get(side) is not None:
+            problems = rules.account_errors(kind, side, found.get(voucher[side]))
+            if problems:
+                errors[side] = problems
+    if errors:
+        raise exceptions.InvalidAccounts(fields=errors)
+
+
+# -- posting ----------------------------------------------------------------------------------
+
+
+def _lock_and_check(session, kind, from_account_id, to_account_id, amount, check_active=True):
+    """Lock the money accounts (by id), check they may take the change; returns the posting plan."""
+    outside = outside_account_id(session) if not rules.is_transfer(kind) else None
+    postings = rules.entries(kind, from_account_id, to_account_id, outside, amount)
+    changes = rules.balance_changes(postings)
+    money_ids = sorted(account_id for account_id in changes if account_id != outside)
+    accounts = {
+        account.id: account
+        for account in session.scalars(
+            select(Account)
+            .where(Account.id.in_(money_ids))
+            .order_by(Account.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    }
+    side_of = {from_account_id: "from_account_id", to_account_id: "to_account_id"}
+    for account_id in money_ids:
+        account = accounts[account_id]
+        if check_active and not account.active:
+            raise exceptions.AccountInactive(fields={side_of[account_id]: ["This account is inactive."]})
+        if account.balance + changes[account_id] > MAX_BALANCE:
+            raise exceptions.BalanceTooLarge(fields={side_of[account_id]: ["This account would hold too much."]})
+        if account.balance + changes[account_id] < 0:
+            message = "{} holds {} đồng; this voucher takes {} đồng.".format(account.name, account.balance, amount)
+            raise exceptions.InsufficientFunds(message, fields={side_of[account_id]: [message]})
+    return postings, accounts
+
+
+def _write_entries(session, voucher, plan, posted_at):
+    postings, accounts = plan
+    for account_id, side, amount in postings:
+        account = accounts.get(account_id)
+        balance_after = None
+        if account is not None:
+            account.balance += rules.signed(side, amount)
+            account.updated_at = posted_at
+            balance_after = account.balance
+        session.add(
+            Entry(
+                voucher_id=voucher.id,
+                account_id=account_id,
+                side=side,
+                amount=amount,
+                balance_after=balance_after,
+                posted_at=posted_at,
+            )
+        )
+    session.flush()
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _filter(query, zone):
+    conditions = []
+    if query.get("kind"):
+        conditions.append(Voucher.kind.in_(query["kind"]))
+    if query.get("status"):
+        conditions.append(Voucher.status.in_(query["status"]))
+    if query.get("counterpart_type"):
+        conditions.append(Voucher.counterpart_type.in_(query["counterpart_type"]))
+    if "counterpart_id" in query:
+        conditions.append(Voucher.counterpart_id == query["counterpart_id"])
+    account_id = query.get("account_id")
+    if account_id is not None:
+        conditions.append(or_(Voucher.from_account_id == account_id, Voucher.to_account_id == account_id))
+    start, end = start_of(query.get("start"), zone), end_of(query.get("end"), zone)
+    if start is not None:
+        conditions.append(Voucher.date >= start)
+    if end is not None:
+        conditions.append(Voucher.date < end)
+    return conditions
+
+
+def _totals_conditions(account_id):
+    """``in`` / ``out`` of the filter: money into / out of the account, or receipts / payments."""
+    if account_id is not None:
+        return Voucher.to_account_id == account_id, Voucher.from_account_id == account_id
+    return Voucher.kind == rules.RECEIPT, Voucher.kind == rules.PAYMENT
+
+
+def list_vouchers(uow, zone, query):
+    """The filter of vouchers, newest first, with its count and totals over every match."""
+    query = load(VoucherQuery(), query)
+    if not sees_money(uow.actor):
+        return dict(empty_page(query), totals={"in": 0, "out": 0})
+    conditions = _filter(query, zone)
+    money_in, money_out = _totals_conditions(query.get("account_id"))
+    with uow:
+        total, total_in, total_out = uow.session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Voucher.amount).filter(money_in), 0),
+                func.coalesce(func.sum(Voucher.amount).filter(money_out), 0),
+            ).where(*conditions)
+        ).one()
+        page, page_size = query["page"], query["page_size"]
+        vouchers = uow.session.scalars(
+            select(Voucher)
+            .where(*conditions)
+            .order_by(Voucher.date.desc(), Voucher.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        ).all()
+        return {
+            "items": [dump_voucher(voucher, zone) for voucher in vouchers],
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "totals": {"in": int(total_in), "out": int(total_out)},
+        }
+
+
+def get_voucher(uow, zone, voucher_id):
+    if not sees_money(uow.actor):
+        raise exceptions.VoucherNotFound()
+    with uow:
+        return dump_voucher(_voucher(uow.session, voucher_id), zone)
+
+
+# -- drafting -------------------------------------------------------------------------------
+
+
+def create_voucher(uow, zone, data):
+    """Record a draft voucher with its number; nothing moves yet."""
+    actor = require_treasurer(uow.actor)
+    data = load(VoucherSchema(), data)
+    kind = data["kind"]
+    _check_shape(kind, data)
+    moment = voucher_moment(data["date"], zone)
+    code, name = _counterpart(uow, data)
+    _check_person_in_charge(uow, data["person_in_charge_id"])
+    with uow:
+        _check_accounts(uow.session, kind, data)
+        at = now()
+        voucher = Voucher(
+            kind=kind,
+            status=DRAFT,
+            amount=data["amount"],
+            from_account_id=data["from_account_id"],
+            to_account_id=data["to_account_id"],
+            person_in_charge_id=data["person_in_charge_id"],
+            counterpart_type=data["counterpart_type"],
+            counterpart_id=data["counterpart_id"],
+            counterpart_code=code,
+            counterpart_name=name,
+            category=data["category"],
+            date=moment,
+            note=data["note"],
+            created_by_id=actor.id,
+            created_at=at,
+            updated_at=at,
+        )
+        voucher.year = year_of(moment, zone)
+        voucher.sequence, voucher.number = next_number(uow.session, kind, voucher.year)
+        uow.session.add(voucher)
+        uow.session.flush()
+        uow.commit()
+        log.info("voucher %s (%s) drafted by %s", voucher.number, voucher.id, actor.id)
+        return dump_voucher(voucher, zone)
+
+
+def update_voucher(uow, zone, voucher_id, data):
+    """Edit a draft (its kind and number stay; its date stays in its number's year).
+
+    A counterpart is changed as a whole: ``counterpart_type`` with ``counterpart_id``
+    (customer, employee) or ``counterpart_name`` (supplier, other).
+    """
+    require_treasurer(uow.actor)
+    data = load(VoucherChange(), data)
+    if any(name in data for name in COUNTERPART_FIELDS) and "counterpart_type" not in data:
+        raise exceptions.InvalidVoucher(
+            fields={"counterpart_type": ["Send the whole counterpart: its type with its id or name."]}
+        )
+    with uow:
+        current = _voucher(uow.session, voucher_id)
+        if current.status != DRAFT:
+            raise exceptions.VoucherNotDraft()
+        before, kind, year = _values(current), current.kind, current.year
+    merged = dict(before)
+    if "counterpart_type" in data:
+        merged.update(counterpart_id=None, counterpart_code=None, counterpart_name=None)
+    merged.update(data)
+    if "date" in data:
+        merged["date"] = voucher_moment(data["date"], zone)
+        if year_of(merged["date"], zone) != year:
+            raise InvalidInput(fields={"date": ["Must stay in {}, the year of the voucher's number.".format(year)]})
+    check = {name: value for name, value in merged.items() if name != "counterpart_code"}
+    _check_shape(kind, check)
+    if "counterpart_type" in data:
+        merged["counterpart_code"], merged["counterpart_name"] = _counterpart(uow, check)
+    if "person_in_charge_id" in data:
+        _check_person_in_charge(uow, data["person_in_charge_id"])
+    with uow:
+        voucher = _voucher(uow.session, voucher_id, lock=True)
+        if voucher.status != DRAFT:
+            raise exceptions.VoucherNotDraft()
+        if _values(voucher) != before:
+            raise ConcurrentChange()  # edited meanwhile: what was checked above may no longer hold
+        _check_accounts(uow.session, kind, merged)
+        for name, value in merged.items():
+            setattr(voucher, name, value)
+        voucher.updated_at = now()
+        uow.session.flush()
+        uow.commit()
+        return dump_voucher(voucher, zone)
+
+
+def cancel_voucher(uow, zone, voucher_id):
+    actor = require_treasurer(uow.actor)
+    with uow:
+        voucher = _voucher(uow.session, voucher_id, lock=True)
+        if voucher.status != DRAFT:
+            raise exceptions.VoucherNotDraft()
+        at = now()
+        voucher.status, voucher.cancelled_at, voucher.cancelled_by_id, voucher.updated_at = CANCELLED, at, actor.id, at
+        uow.commit()
+        return dump_voucher(voucher, zone)
+
+
+# -- moving money ---------------------------------------------------------------------------
+
+
+def confirm_voucher(uow, zone, voucher_id):
+    """Post the draft: entries, balances and status in one transaction (see the module docstring)."""
+    actor = require_treasurer(uow.actor)
+    with uow:
+        voucher = _voucher(uow.session, voucher_id, lock=True)
+        if voucher.status != DRAFT:
+            raise exceptions.VoucherNotDraft()
+        plan = _lock_and_check(
+            uow.session, voucher.kind, voucher.from_account_id, voucher.to_account_id, voucher.amount
+        )
+        at = now()  # after the locks: an account's entries are posted in the order of their ids
+        _write_entries(uow.session, voucher, plan, at)
+        voucher.status, voucher.confirmed_at, voucher.confirmed_by_id, voucher.updated_at = CONFIRMED, at, actor.id, at
+        uow.record_event("voucher_confirmed", _event(voucher))
+        uow.commit()
+        log.info("voucher %s confirmed by %s", voucher.number, actor.id)
+        return dump_voucher(voucher, zone)
+
+
+def reverse_voucher(uow, zone, voucher_id):
+    """Undo a confirmed voucher with the opposite one, confirmed at once, linked both ways.
+
+    A receipt is reversed by a payment, a cash-to-bank by a bank-to-cash (and the other way
+    round), an internal transfer by the transfer back.  A voucher is reversed at most once, and
+    a reversal is not reversed again.  The reversal needs the money to be there (422
+    otherwise) but not the accounts to be active: a correction must always be possible.
+    """
+    actor = require_treasurer(uow.actor)
+    with uow:
+        original = _voucher(uow.session, voucher_id, lock=True)
+        if original.status != CONFIRMED:
+            raise exceptions.VoucherNotConfirmed()
+        if original.reversed_by_id is not None:
+            raise exceptions.VoucherAlreadyReversed()
+        if original.reverses_id is not None:
+            raise exceptions.ReversalNotReversible()
+        kind = rules.OPPOSITE[original.kind]
+        from_account_id, to_account_id = original.to_account_id, original.from_account_id
+        plan = _lock_and_check(uow.session, kind, from_account_id, to_account_id, original.amount, check_active=False)
+        at = now()
+        reversal = Voucher(
+            kind=kind,
+            status=CONFIRMED,
+            amount=original.amount,
+            from_account_id=from_account_id,
+            to_account_id=to_account_id,
+            person_in_charge_id=original.person_in_charge_id,
+            counterpart_type=original.counterpart_type,
+            counterpart_id=original.counterpart_id,
+            counterpart_code=original.counterpart_code,
+            counterpart_name=original.counterpart_name,
+            category=original.category,
+            date=at,
+            note="Reverses {}".format(original.number),
+            reverses_id=original.id,
+            created_by_id=actor.id,
+            confirmed_by_id=actor.id,
+            created_at=at,
+            updated_at=at,
+            confirmed_at=at,
+        )
+        reversal.year = year_of(at, zone)
+        reversal.sequence, reversal.number = next_number(uow.session, kind, reversal.year)
+        uow.session.add(reversal)
+        uow.session.flush()
+        _write_entries(uow.session, reversal, plan, at)
+        original.reversed_by_id, original.updated_at = reversal.id, at
+        uow.record_event("voucher_confirmed", _event(reversal))
+        uow.record_event("voucher_reversed", dict(_event(original), reversed_by_id=reversal.id))
+        uow.commit()
+        log.info("voucher %s reversed by %s (%s)", original.number, reversal.number, actor.id)
+        return dump_voucher(reversal, zone)
