@@ -219,6 +219,25 @@ def cancel_move(uow, move_id, zone):
 
 # -- posting ------------------------------------------------------------------------
 
+_LOCK_WAREHOUSES = text(
+    "SELECT w.id, w.code, w.active FROM warehouses AS w "
+    "WHERE w.id IN (SELECT m.warehouse_id FROM stock_moves AS m WHERE m.id = :id "
+    "UNION SELECT m.to_warehouse_id FROM stock_moves AS m WHERE m.id = :id) "
+    "ORDER BY w.id FOR SHARE OF w"
+)
+_LOCK_MOVE = text(
+    "SELECT kind, status, warehouse_id, to_warehouse_id, note, created_by, created_at "
+    "FROM stock_moves WHERE id = :id FOR UPDATE"
+)
+_LINES = text("SELECT product_id, quantity FROM stock_move_lines WHERE move_id = :id ORDER BY position")
+# Rows a line adds to, created if missing and locked, in (warehouse_id, product_id) order; when
+# every row the move touches is such a row (receipt, adjustment), this one statement locks them all.
+_CREATE_AND_LOCK_ROWS = text(
+    "INSERT INTO stock AS s (warehouse_id, product_id, quantity) "
+    "SELECT k.w, k.p, 0 FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[])) AS k(w, p) ORDER BY k.w, k.p "
+    "ON CONFLICT (warehouse_id, product_id) DO UPDATE SET quantity = s.quantity "
+    "RETURNING s.warehouse_id, s.product_id, s.quantity"
+)
 _CREATE_ROWS = text(
     "INSERT INTO stock (warehouse_id, product_id, quantity) "
     "SELECT k.w, k.p, 0 FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[])) AS k(w, p) ORDER BY k.w, k.p "
@@ -240,6 +259,10 @@ _WRITE_LEDGER = text(
     "SELECT k.w, k.p, :move_id, k.c, k.q, :posted_at "
     "FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[]), CAST(:c AS bigint[]), CAST(:q AS bigint[])) "
     "WITH ORDINALITY AS k(w, p, c, q, n) ORDER BY k.n"
+)
+_MARK_POSTED = text(
+    "UPDATE stock_moves SET status = 'posted', posted_at = :posted_at, posted_by = :actor, updated_at = :posted_at "
+    "WHERE id = :id"
 )
 
 
@@ -269,58 +292,49 @@ def _shortage_error(session, shortages, warehouses, lines):
     )
 
 
+def _lock_on_hand(session, kind, source, target, lines):
+    """Lock (creating those a line adds to) the on-hand rows the move touches, in one fixed order."""
+    keys = move_effects.stock_keys(kind, source, target, lines)
+    receiving = move_effects.receiving_keys(kind, source, target, lines)
+    if receiving == keys:
+        rows = session.execute(_CREATE_AND_LOCK_ROWS, _columns(receiving))
+    else:
+        if receiving:
+            session.execute(_CREATE_ROWS, _columns(receiving))
+        rows = session.execute(_LOCK_ROWS, _columns(keys))
+    return {(row.warehouse_id, row.product_id): row.quantity for row in rows}
+
+
 def post_move(uow, move_id, zone):
     """Post a draft: every line changes on-hand, or none does (see the module docstring)."""
     require_actor(uow.actor)
     with uow:
         session = uow.session
-        move = get_or_404(session, move_id)
-        require_manager(session, uow.actor, move.warehouse_ids)
-        warehouse_ids = move.warehouse_ids
-        warehouses = {
-            w.id: w
-            for w in session.scalars(
-                select(Warehouse)
-                .where(Warehouse.id.in_(warehouse_ids))
-                .order_by(Warehouse.id)
-                .with_for_update(read=True)
-            )
-        }
-        move = get_or_404(session, move_id, lock=True)
+        warehouses = {row.id: row for row in session.execute(_LOCK_WAREHOUSES, {"id": move_id})}
+        move = session.execute(_LOCK_MOVE, {"id": move_id}).one_or_none()
+        if move is None:
+            raise exceptions.StockMoveNotFound()
+        kind, source, target = move.kind, move.warehouse_id, move.to_warehouse_id
+        warehouse_ids = sorted({source, target} - {None})
+        require_manager(session, uow.actor, warehouse_ids)
         if move.status != "draft":
             raise exceptions.StockMoveNotDraft()
-        if move.warehouse_ids != warehouse_ids:
+        if sorted(warehouses) != warehouse_ids:
             raise ConcurrentChange()  # edited to other warehouses meanwhile: post again
         for warehouse_id in warehouse_ids:
             if not warehouses[warehouse_id].active:
                 raise exceptions.WarehouseInactive(
                     "Warehouse {} is inactive: it takes no new stock moves.".format(warehouses[warehouse_id].code)
                 )
-        lines = [
-            {"product_id": product_id, "quantity": quantity}
-            for product_id, quantity in session.execute(
-                select(StockMoveLine.product_id, StockMoveLine.quantity)
-                .where(StockMoveLine.move_id == move_id)
-                .order_by(StockMoveLine.position)
-            )
-        ]
-        kind, source, target = move.kind, move.warehouse_id, move.to_warehouse_id
-        receiving = move_effects.receiving_keys(kind, source, target, lines)
-        if receiving:
-            session.execute(_CREATE_ROWS, _columns(receiving))
-        on_hand = {
-            (row.warehouse_id, row.product_id): row.quantity
-            for row in session.execute(_LOCK_ROWS, _columns(move_effects.stock_keys(kind, source, target, lines)))
-        }
+        lines = [dict(row._mapping) for row in session.execute(_LINES, {"id": move_id})]
+        on_hand = _lock_on_hand(session, kind, source, target, lines)
         posting = move_effects.post_lines(kind, source, target, lines, on_hand)
         if not posting.ok:
             raise _shortage_error(session, posting.shortages, warehouses, lines)
-        final = {}
-        for entry in posting.entries:
-            final[(entry.warehouse_id, entry.product_id)] = entry.quantity
+        entries = posting.entries
+        final = {(entry.warehouse_id, entry.product_id): entry.quantity for entry in entries}
         session.execute(_SET_ON_HAND, dict(_columns(list(final)), q=list(final.values())))
         posted_at = datetime.datetime.now(datetime.UTC)
-        entries = posting.entries
         session.execute(
             _WRITE_LEDGER,
             {
@@ -332,9 +346,7 @@ def post_move(uow, move_id, zone):
                 "q": [e.quantity for e in entries],
             },
         )
-        move.status = "posted"
-        move.posted_at = move.updated_at = posted_at
-        move.posted_by = uow.actor.id
+        session.execute(_MARK_POSTED, {"id": move_id, "posted_at": posted_at, "actor": uow.actor.id})
         for entry in entries:
             uow.record_event(
                 "stock_changed",
@@ -346,7 +358,21 @@ def post_move(uow, move_id, zone):
                     "move_id": move_id,
                 },
             )
-        session.flush()
-        data = dump(move, zone)
         uow.commit()
-        return data
+    local = business_time.local
+    return {
+        "id": move_id,
+        "kind": kind,
+        "warehouse_id": source,
+        "to_warehouse_id": target,
+        "note": move.note,
+        "lines": lines,
+        "line_count": len(lines),
+        "status": "posted",
+        "created_by": move.created_by,
+        "posted_by": uow.actor.id,
+        "created_at": local(move.created_at, zone),
+        "updated_at": local(posted_at, zone),
+        "posted_at": local(posted_at, zone),
+        "cancelled_at": None,
+    }
