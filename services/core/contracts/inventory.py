@@ -167,9 +167,12 @@ class DateOrDateTime(fields.Field):
 class LedgerQuery(PageQuery):
     product_id = fields.Integer(validate=POSITIVE_ID)
     from_ = DateOrDateTime(
-        data_key="from", metadata={"description": "From this moment, or this whole day (business time zone)"}
+        data_key="from",
+        metadata={"type": "string", "description": "From this moment, or this whole day (business time zone)"},
     )
-    to = DateOrDateTime(metadata={"description": "Up to this moment, or to the end of this day (business time zone)"})
+    to = DateOrDateTime(
+        metadata={"type": "string", "description": "Up to this moment, or to the end of this day (business time zone)"}
+    )
 
 
 class LedgerEntry(Schema):
