@@ -217,6 +217,47 @@ def echo(floor_url):
     return call
 
 
+def get_page(page_url, system):
+    def call(state, _):
+        session = state.get("session")
+        if session is None:
+            session = state["session"] = requests.Session()
+            session.headers.update(system.headers())
+            state["close"] = session.close
+        response = session.get(page_url, timeout=60)
+        if response.status_code != 200:
+            common.say("stock page answered {}: {}".format(response.status_code, response.text[:300]))
+            return False
+        return True
+
+    return call
+
+
+PAGE_SQL = (
+    "SELECT count(*) FROM stock WHERE warehouse_id = %(w)s AND quantity > 0",
+    "SELECT s.product_id, p.sku, p.name, p.unit, s.quantity FROM stock s JOIN products p ON p.id = s.product_id "
+    "WHERE s.warehouse_id = %(w)s AND s.quantity > 0 ORDER BY s.warehouse_id, s.product_id LIMIT 50",
+)
+
+
+def page_in_sql(engine, warehouse_id):
+    """The stock page's two statements straight on the database, serially: what the stack adds is the rest."""
+    connection = engine.raw_connection()
+    latencies, deadline, started = [], time.time() + DURATION, time.perf_counter()
+    try:
+        while time.time() < deadline:
+            began = time.perf_counter()
+            cursor = connection.cursor()
+            for statement in PAGE_SQL:
+                cursor.execute(statement, {"w": warehouse_id})
+                cursor.fetchall()
+            connection.rollback()
+            latencies.append(time.perf_counter() - began)
+    finally:
+        connection.close()
+    return common.summarize(latencies, time.perf_counter() - started)
+
+
 def check_posted(engine, warehouse_ids, moves):
     with engine.connect() as connection:
         posted = connection.scalar(
@@ -245,6 +286,21 @@ def main():
         services = {"gateway": pids["gateway"], "inventory": pids["inventory"], "directory": pids["directory"]}
         services.update(rabbitmq=lambda: common.pids_named("beam.smp"), postgres=lambda: common.pids_named("postgres"))
 
+        common.say("seeding a warehouse with {} products".format(STOCK_PRODUCTS))
+        seed_big_warehouse(engine, warehouses[2])
+        page_url = "{}/api/v1/warehouses/{}/stock?page=1&page_size=50".format(system.base_url, warehouses[2])
+        probe = requests.get(page_url, headers=system.headers(), timeout=60)
+        page_ok = probe.status_code == 200 and probe.json()["total"] == STOCK_PRODUCTS
+        if not page_ok:
+            common.say("stock page answered {}: {}".format(probe.status_code, probe.text[:300]))
+        common.http_load(page_url, system.headers(), connections=1, duration=WARMUP)
+        meter = common.CpuMeter(services)
+        page_serial = common.http_load(page_url, system.headers(), connections=1, duration=DURATION)
+        page_cpu = meter.stop(page_serial.get("child_cpu", 0.0))
+        calls = list(range(max(CLIENTS, int(page_serial["rate"] * DURATION))))
+        page_busy = run_clients(calls, get_page(page_url, system))
+        page_sql = page_in_sql(engine, warehouses[2])
+
         common.say("posting {} moves through the gateway from {} clients".format(MOVES, CLIENTS))
         meter = common.CpuMeter(services)
         gateway = run_clients(http_moves, post_through_gateway(system))
@@ -263,18 +319,6 @@ def main():
             floor_result = run_clients(calls, echo(floor.url))
             floor_cpu = meter.stop()
 
-        common.say("seeding a warehouse with {} products".format(STOCK_PRODUCTS))
-        seed_big_warehouse(engine, warehouses[2])
-        page_url = "{}/api/v1/warehouses/{}/stock?page=1&page_size=50".format(system.base_url, warehouses[2])
-        probe = requests.get(page_url, headers=system.headers(), timeout=60)
-        page_ok = probe.status_code == 200 and probe.json()["total"] == STOCK_PRODUCTS
-        if not page_ok:
-            common.say("stock page answered {}: {}".format(probe.status_code, probe.text[:300]))
-        common.http_load(page_url, system.headers(), connections=1, duration=WARMUP)
-        meter = common.CpuMeter(services)
-        page_serial = common.http_load(page_url, system.headers(), connections=1, duration=DURATION)
-        page_cpu = meter.stop(page_serial.get("child_cpu", 0.0))
-        page_busy = common.http_load(page_url, system.headers(), connections=8, duration=DURATION)
         engine.dispose()
 
     lower = min(sql["rate"], floor_result["rate"])
@@ -295,7 +339,8 @@ def main():
         ("post via hand-written SQL (moves/s)", sql),
         ("floor: HTTP → RPC echo (req/s)", floor_result),
         ("GET stock page of 100k, 1 connection", page_serial),
-        ("GET stock page of 100k, 8 connections", page_busy),
+        ("GET stock page of 100k, {} clients".format(CLIENTS), page_busy),
+        ("its SQL (count + page) alone, serial", page_sql),
     ):
         rows.append(
             [

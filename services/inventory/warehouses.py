@@ -174,7 +174,7 @@ def stock(uow, warehouse_id, query):
         select(Stock.product_id, Product.sku, Product.name, Product.unit, Stock.quantity)
         .join(Product, Product.id == Stock.product_id)
         .where(*held)
-        .order_by(Stock.product_id)
+        .order_by(Stock.warehouse_id, Stock.product_id)  # the primary key's order: read from its index
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
