@@ -5,4 +5,4 @@ from gateway.routing import Router
 router = Router()
 
 # Importing a module registers its routes.
-from gateway.api import auth, customers, directory, notifications, tickets, treasury  # noqa: E402,F401
+from gateway.api import auth, customers, directory, inventory, notifications, tickets, treasury  # noqa: E402,F401

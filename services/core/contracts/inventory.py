@@ -1,0 +1,197 @@
+"""Contracts of the inventory service: warehouses, products, stock, stock moves, the stock ledger."""
+
+import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.core.contracts.common import PageQuery, id_list
+
+POSITIVE_ID = validate.Range(min=1)
+MOVE_KINDS = ("receipt", "issue", "transfer", "adjustment")
+MOVE_STATUSES = ("draft", "posted", "cancelled")
+MAX_LINES = 1000
+MAX_QUANTITY = 1_000_000_000
+NOT_BLANK = validate.Regexp(r"(?s).*\S", error="Must not be blank.")
+
+
+class Warehouse(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=50), NOT_BLANK])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
+    address = fields.String(load_default="", validate=validate.Length(max=500))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    manager_ids = id_list(
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Users who see this warehouse's quantities and move its stock (active users)"},
+    )
+    active = fields.Boolean(load_default=True, metadata={"description": "An inactive warehouse takes no new moves"})
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class WarehouseQuery(PageQuery):
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the code or the name"})
+    active = fields.Boolean()
+    manager_id = fields.Integer(validate=POSITIVE_ID)
+
+
+class StockItem(Schema):
+    product_id = fields.Integer()
+    sku = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    quantity = fields.Integer()
+
+
+class StockQuery(PageQuery):
+    include_empty = fields.Boolean(
+        load_default=False, metadata={"description": "Also list products whose on-hand went back to 0"}
+    )
+
+
+class Product(Schema):
+    id = fields.Integer(dump_only=True)
+    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), NOT_BLANK])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
+    unit = fields.String(load_default="pcs", validate=[validate.Length(min=1, max=30), NOT_BLANK])
+    active = fields.Boolean(load_default=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class ProductOnHand(Schema):
+    warehouse_id = fields.Integer()
+    warehouse_code = fields.String()
+    warehouse_name = fields.String()
+    quantity = fields.Integer()
+
+
+class ProductDetail(Product):
+    on_hand = fields.List(
+        fields.Nested(ProductOnHand),
+        dump_only=True,
+        metadata={"description": "On-hand in the warehouses you manage (every warehouse for an admin)"},
+    )
+
+
+class ProductQuery(PageQuery):
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Part of the SKU or the name (% and _ literal)"}
+    )
+    active = fields.Boolean()
+
+
+class MoveLine(Schema):
+    product_id = fields.Integer(required=True, validate=POSITIVE_ID)
+    quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_QUANTITY),
+        metadata={"description": "Units moved (> 0); for an adjustment, the counted on-hand (≥ 0)"},
+    )
+
+
+class StockMove(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MOVE_KINDS))
+    warehouse_id = fields.Integer(
+        required=True,
+        validate=POSITIVE_ID,
+        metadata={"description": "Where a receipt arrives, an issue leaves, a transfer starts, a count is made"},
+    )
+    to_warehouse_id = fields.Integer(
+        load_default=None, allow_none=True, validate=POSITIVE_ID, metadata={"description": "A transfer's destination"}
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    lines = fields.List(fields.Nested(MoveLine), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+    line_count = fields.Integer(dump_only=True)
+    status = fields.String(dump_only=True, metadata={"enum": list(MOVE_STATUSES)})
+    created_by = fields.Integer(dump_only=True)
+    posted_by = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    posted_at = fields.DateTime(dump_only=True, allow_none=True)
+    cancelled_at = fields.DateTime(dump_only=True, allow_none=True)
+
+    @validates_schema
+    def consistent(self, data, partial=False, **kwargs):
+        """A product once per move; quantities > 0 except an adjustment's count; a transfer goes elsewhere.
+
+        Checks what is present (a partial update is checked again, merged, by the service)."""
+        lines = data.get("lines") or []
+        product_ids = [line["product_id"] for line in lines]
+        if len(product_ids) != len(set(product_ids)):
+            raise ValidationError("A product can appear only once in a move.", "lines")
+        kind = data.get("kind")
+        if kind is not None and kind != "adjustment" and any(line["quantity"] < 1 for line in lines):
+            raise ValidationError("Quantities must be at least 1 (only an adjustment counts 0).", "lines")
+        if kind == "transfer":
+            if "to_warehouse_id" in data or not partial:
+                if data.get("to_warehouse_id") is None:
+                    raise ValidationError("A transfer needs the warehouse it goes to.", "to_warehouse_id")
+                if data.get("warehouse_id") is not None and data["to_warehouse_id"] == data["warehouse_id"]:
+                    raise ValidationError("A transfer goes to another warehouse.", "to_warehouse_id")
+        elif kind is not None and data.get("to_warehouse_id") is not None:
+            raise ValidationError("Only a transfer has a destination warehouse.", "to_warehouse_id")
+
+
+class StockMoveQuery(PageQuery):
+    warehouse_id = fields.Integer(
+        validate=POSITIVE_ID, metadata={"description": "Moves from or to this warehouse (its managers and admins)"}
+    )
+    kind = fields.String(validate=validate.OneOf(MOVE_KINDS))
+    status = fields.String(validate=validate.OneOf(MOVE_STATUSES))
+
+
+class DateOrDateTime(fields.Field):
+    """An ISO date (a whole day in the business time zone) or an ISO date-time with its offset."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Not a date or a date-time.")
+        try:
+            if len(value) == 10:
+                return datetime.date.fromisoformat(value)
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("Not a date (YYYY-MM-DD) or a date-time (ISO 8601 with offset).")
+        if moment.tzinfo is None:
+            raise ValidationError("A date-time needs its offset (e.g. +07:00).")
+        return moment
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat()
+
+
+class LedgerQuery(PageQuery):
+    product_id = fields.Integer(validate=POSITIVE_ID)
+    from_ = DateOrDateTime(
+        data_key="from",
+        metadata={"type": "string", "description": "From this moment, or this whole day (business time zone)"},
+    )
+    to = DateOrDateTime(
+        metadata={"type": "string", "description": "Up to this moment, or to the end of this day (business time zone)"}
+    )
+
+
+class LedgerEntry(Schema):
+    id = fields.Integer()
+    warehouse_id = fields.Integer()
+    product_id = fields.Integer()
+    sku = fields.String()
+    move_id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(MOVE_KINDS)})
+    change = fields.Integer(metadata={"description": "Signed change of on-hand"})
+    quantity = fields.Integer(metadata={"description": "Running on-hand of the product in the warehouse after it"})
+    posted_at = fields.DateTime()
+
+
+class StockChanged(Schema):
+    """Payload of the ``stock_changed`` event: one per warehouse and product a posted line changed."""
+
+    warehouse_id = fields.Integer(required=True)
+    product_id = fields.Integer(required=True)
+    quantity = fields.Integer(required=True, metadata={"description": "The new on-hand"})
+    change = fields.Integer(required=True)
+    move_id = fields.Integer(required=True)
