@@ -6,8 +6,10 @@ import jwt
 from nameko.extensions import DependencyProvider
 
 from gateway.errors import ApiError
+from services.core.config import setting
 
 ALGORITHM = "HS256"
+TTL_SECONDS = 3600  # the default of JWT_TTL_SECONDS
 
 
 def invalid_token():
@@ -43,7 +45,7 @@ class TokenIssuer:
 class Tokens(DependencyProvider):
     def setup(self):
         config = self.container.config
-        self.issuer = TokenIssuer(str(config["JWT_SECRET"]), int(config.get("JWT_TTL_SECONDS", 3600)))
+        self.issuer = TokenIssuer(str(config["JWT_SECRET"]), int(setting(config, "JWT_TTL_SECONDS", TTL_SECONDS)))
 
     def get_dependency(self, worker_ctx):
         return self.issuer
