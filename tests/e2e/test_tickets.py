@@ -254,7 +254,7 @@ def test_tickets_for_customers_need_the_customer_to_be_visible(desk, new_user):
 
 
 def test_the_support_group_sees_a_tickets_customer_only_if_allowed_to(admin, new_user):
-    """SPEC §1: a customer is never shown to whom cannot see it, tickets' snapshots included."""
+    """A customer is never shown to whom cannot see it, tickets' snapshots included."""
     owner, agent = new_user(), new_user()
     ticket_type = post_ok(admin, "/api/v1/ticket-types", {"name": unique("Billing ")}, 201)
     post_ok(
