@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit bench check-compose demo clean
+.PHONY: install run test test-unit bench lint check check-k8s check-compose demo clean
 
 install: $(STAMP)
 
@@ -38,8 +38,20 @@ demo: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
-check-compose:
-	check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+## ruff's lint and format checks (pyproject.toml); `ruff format .` fixes the format.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Everything CI checks before the tests: lint and the deployment manifests.
+check: lint check-k8s check-compose
+
+## deploy/k8s rendered by kustomize (kubectl's), validated against Kubernetes' schemas, offline.
+check-k8s: install
+	set -o pipefail; $(BIN)/kubectl kustomize deploy/k8s | $(BIN)/kubernetes-validate --strict --quiet -
+
+check-compose: install
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 clean:
 	rm -rf $(VENV)

@@ -4,11 +4,12 @@
     with common.running_system() as system:
         system.base_url, system.token, system.amqp_uri
 
-``running_system()`` starts the whole CRM exactly as ``make run`` does
-(``deploy/launcher.py run``), but on a free port, with its own databases
-(``DATABASE_PREFIX=crmbench<pid>``) and a fresh RabbitMQ vhost, so a benchmark
-never touches the developer's ``crm_*`` databases or port 8000.  The databases
-and the vhost are dropped afterwards, even when the benchmark fails.
+``running_system()`` starts the whole CRM through ``deploy/harness.py`` (the one
+harness the end-to-end tests use too): exactly as ``make run`` does, but on a free
+port, with its own databases (``DATABASE_PREFIX=crmbench<pid>``) and a fresh RabbitMQ
+vhost, so a benchmark never touches the developer's ``crm_*`` databases or port
+8000; the databases and the vhost are dropped afterwards, even when the benchmark
+fails.  It then signs the admin in.
 
 Infrastructure comes from the same variables as the tests: ``AMQP_URI`` (the
 broker, default vhost), ``DATABASE_URL`` (PostgreSQL server URL without a
@@ -23,28 +24,19 @@ CPU during a phase), ``http_load`` (``wrk`` or a Python fallback) and
 import contextlib
 import json
 import os
-import random
 import re
-import secrets
 import shutil
-import signal
-import socket
-import string
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
 if ROOT not in sys.path:
     sys.path.insert(1, ROOT)
 
-SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
-DEFAULT_DATABASE_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432"
+from deploy import harness  # noqa: E402
+from deploy.harness import free_port  # noqa: E402, F401  (bench scripts use common.free_port)
 
 
 def python():
@@ -71,198 +63,49 @@ def say(message):
 # -- the running system ------------------------------------------------------------
 
 
-@dataclass
-class Infra:
-    amqp_uri: str
-    database_url: str
-    rabbit_api_uri: str
-
-    @classmethod
-    def from_environment(cls):
-        amqp_uri = os.environ.get("AMQP_URI") or DEFAULT_AMQP_URI
-        parts = urlparse(amqp_uri)
-        api = os.environ.get("RABBIT_API_URI") or "http://{}:{}@{}:15672".format(
-            parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1"
-        )
-        return cls(amqp_uri, os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, api)
-
-    def amqp_uri_for(self, vhost):
-        parts = urlparse(self.amqp_uri)
-        return "{}://{}/{}".format(parts.scheme, parts.netloc, vhost)
-
-
-@dataclass
 class System:
-    base_url: str  # http://127.0.0.1:<port>
-    token: str  # the admin's bearer token
-    amqp_uri: str  # the system's own vhost
-    env: dict  # the environment the launcher runs with
-    launcher_pid: int
-    log_path: str
-    admin_password: str = field(repr=False, default="")
+    """deploy/harness.py's running system (``base_url``, ``amqp_uri``, ``env``, ``pids()``,
+    ``database_url(name)``, ``log()``...) plus the admin's bearer ``token``."""
+
+    def __init__(self, running, token):
+        self.running = running
+        self.token = token
+
+    def __getattr__(self, name):
+        return getattr(self.running, name)
 
     def headers(self):
         return {"Authorization": "Bearer " + self.token}
 
-    def pids(self):
-        """``{"gateway": pid, "directory": pid, ...}``: the launcher's children."""
-        found = {}
-        for pid in _children(self.launcher_pid):
-            try:
-                with open("/proc/{}/cmdline".format(pid), "rb") as stream:
-                    cmdline = stream.read().decode(errors="replace").split("\0")
-            except OSError:
-                continue
-            for part in cmdline:
-                match = re.match(r"^(?:services\.(\w+)|(gateway))\.service$", part)
-                if match:
-                    found[match.group(1) or match.group(2)] = pid
-        return found
-
-    def log(self):
-        with open(self.log_path, errors="replace") as stream:
-            return stream.read()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _children(parent):
-    children = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/{}/stat".format(entry)) as stream:
-                stat = stream.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            children.append(int(entry))
-    return children
-
-
-def _wait_healthy(base_url, process, log_path, timeout):
-    import requests
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the system exited during start:\n" + _tail(log_path))
-        try:
-            if requests.get(base_url + "/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("the system did not become healthy in {}s:\n{}".format(timeout, _tail(log_path)))
-
-
-def _tail(path, size=5000):
-    with open(path, errors="replace") as stream:
-        return stream.read()[-size:]
-
-
-def _drop_databases(infra, prefix):
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(infra.database_url + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            # every <prefix>_* database: the services' and any other (the gateway has one too)
-            names = connection.scalars(
-                text("SELECT datname FROM pg_database WHERE left(datname, :n) = :start"),
-                {"n": len(prefix) + 1, "start": prefix + "_"},
-            ).all()
-            for name in sorted(set(names) | {"{}_{}".format(prefix, service) for service in SERVICES}):
-                connection.execute(text('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(name)))
-    finally:
-        engine.dispose()
-
 
 @contextlib.contextmanager
 def running_system(start_timeout=None, **extra_env):
-    """Every service and the gateway, on a free port, own databases and vhost; yields a :class:`System`.
+    """Every service and the gateway (deploy/harness.py: free port, own databases ``crmbench<pid>_*``
+    and vhost, all dropped afterwards), the admin signed in; yields a :class:`System`.
 
     ``extra_env`` overrides the launcher's environment (e.g. ``LOG_LEVEL="WARNING"``).
     """
     import requests
-    from nameko.testing.rabbit import Client as RabbitManager
 
-    infra = Infra.from_environment()
-    manager = RabbitManager(infra.rabbit_api_uri)
-    username = urlparse(infra.amqp_uri).username or "guest"
-    vhost = "crmbench_" + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
-    prefix = "crmbench{}".format(os.getpid())
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="crmbench-")
-    password = secrets.token_urlsafe(12)
-    env = dict(
-        os.environ,
-        AMQP_URI=infra.amqp_uri_for(vhost),
-        DATABASE_URL=infra.database_url,
-        DATABASE_PREFIX=prefix,
-        GATEWAY_PORT=str(port),
-        CRM_ADMIN_USERNAME="admin",
-        CRM_ADMIN_PASSWORD=password,
-        JWT_SECRET=secrets.token_urlsafe(32),
-        CRM_VAR_DIR=os.path.join(workdir, "var"),
-        PYTHONWARNINGS="ignore",
-    )
-    env.update({key: str(value) for key, value in extra_env.items()})
-    log_path = os.path.join(workdir, "system.log")
-    base_url = "http://127.0.0.1:{}".format(port)
+    infra = harness.Infra.from_environment(local_defaults=True)
     timeout = start_timeout or env_float("BENCH_START_TIMEOUT", 120)
-
-    manager.create_vhost(vhost)
-    process = log = None
-    failed = True
-    try:
-        manager.set_vhost_permissions(vhost, username, ".*", ".*", ".*")
-        log = open(log_path, "w")
-        started = time.time()
-        process = subprocess.Popen(
-            [python(), os.path.join(ROOT, "deploy", "launcher.py"), "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        _wait_healthy(base_url, process, log_path, timeout)
+    started = time.time()
+    with harness.running_system(
+        infra, name="crmbench", env=extra_env, python=python(), start_timeout=timeout
+    ) as running:
         response = requests.post(
-            base_url + "/api/v1/auth/login", json={"username": "admin", "password": password}, timeout=30
+            running.base_url + "/api/v1/auth/login",
+            json={"username": "admin", "password": running.admin_password},
+            timeout=30,
         )
         if response.status_code != 200:
             raise RuntimeError("admin login failed: {} {}".format(response.status_code, response.text))
         say(
             "system up on {} in {:.1f}s (databases {}_*, vhost {})".format(
-                base_url, time.time() - started, prefix, vhost
+                running.base_url, time.time() - started, running.database_prefix, running.amqp_uri.rsplit("/", 1)[-1]
             )
         )
-        yield System(base_url, response.json()["access_token"], env["AMQP_URI"], env, process.pid, log_path, password)
-        failed = False
-    finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if log is not None:
-            log.close()
-        if failed and os.path.exists(log_path):
-            say("system log kept at " + log_path)
-        for cleanup in (lambda: _drop_databases(infra, prefix), lambda: manager.delete_vhost(vhost)):
-            try:
-                cleanup()
-            except Exception as exc:  # keep cleaning up; report what is left behind
-                say("cleanup failed: {!r}".format(exc))
-        if not failed:
-            shutil.rmtree(workdir, ignore_errors=True)
+        yield System(running, response.json()["access_token"])
 
 
 # -- statistics ------------------------------------------------------------------------

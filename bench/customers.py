@@ -402,8 +402,7 @@ def main():
         admin = Api(system.base_url, system.token)
         people = make_people(admin)
         groups, types = make_catalogue(admin)
-        url = "{}/{}_customers".format(system.env["DATABASE_URL"], system.env["DATABASE_PREFIX"])
-        engine = create_engine(url)
+        engine = create_engine(system.database_url("customers"))
         try:
             seed(engine, people, groups, types, 1, 2 * BULK)
             bulk_rows = bulk_actions(engine, admin, people, groups)

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/notifications.py [--recipients 10000]
 
-Runs the whole system (``deploy/launcher.py run``: every service and the
-gateway, one process each) on its own databases, RabbitMQ vhost and port, with
+Runs the whole system (``common.running_system``, i.e. ``deploy/harness.py``:
+every service and the gateway, one process each) on its own databases, RabbitMQ
+vhost and port, with
 the notifications service pointed at the local Twilio and SMTP servers of
 ``tests/fakes/providers.py`` (real twilio client, real smtplib), rate limits
 off.  10,000 customers are inserted straight into the customers database (set
@@ -21,58 +22,21 @@ Needs RabbitMQ (with the management API) and PostgreSQL at ``AMQP_URI`` /
 
 import argparse
 import os
-import secrets
-import signal
 import smtplib
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from email.message import EmailMessage
-from urllib.parse import quote, urlparse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import common  # noqa: E402  (bench/common.py: the system through deploy/harness.py)
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from tests.fakes.providers import FakeProviders  # noqa: E402
-
-SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications", "gateway")
-AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432").rstrip("/")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Vhost:
-    def __init__(self):
-        parts = urlparse(AMQP_URI)
-        self.user, self.password = parts.username or "guest", parts.password or "guest"
-        self.api = os.environ.get("RABBIT_API_URI") or "http://{}:15672".format(parts.hostname or "127.0.0.1")
-        self.name = "bench_notifications_{}".format(os.getpid())
-        self.auth = (self.user, self.password)
-        requests.put(
-            "{}/api/vhosts/{}".format(self.api, quote(self.name)), auth=self.auth, timeout=10
-        ).raise_for_status()
-        requests.put(
-            "{}/api/permissions/{}/{}".format(self.api, quote(self.name), self.user),
-            auth=self.auth,
-            json={"configure": ".*", "write": ".*", "read": ".*"},
-            timeout=10,
-        ).raise_for_status()
-        self.uri = "{}://{}/{}".format(parts.scheme, parts.netloc, self.name)
-
-    def delete(self):
-        requests.delete("{}/api/vhosts/{}".format(self.api, quote(self.name)), auth=self.auth, timeout=10)
 
 
 def twilio_max_rate(fake, total=3000, threads=20):
@@ -124,20 +88,6 @@ def smtp_max_rate(fake, total=2000, threads=20):
     return per_thread * threads / elapsed
 
 
-def wait_healthy(base_url, process, timeout=180):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the system exited during start (see the log above)")
-        try:
-            if requests.get(base_url + "/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("the system did not become healthy")
-
-
 def insert_customers(engine, owner_id, count, tag):
     with engine.begin() as connection:
         connection.execute(
@@ -181,138 +131,97 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="bulk SMS/email benchmark")
     parser.add_argument("--recipients", type=int, default=10_000)
     args = parser.parse_args(argv)
-    n = args.recipients
 
     fake = FakeProviders(ROOT, callback_threads=16)  # Twilio calls back with many connections at once
-    vhost = Vhost()
-    prefix = "benchnotif{}".format(os.getpid())
-    port = free_port()
-    password = secrets.token_urlsafe(12)
-    workdir = tempfile.mkdtemp(prefix="bench-notifications-")
-    env = dict(
-        os.environ,
-        AMQP_URI=vhost.uri,
-        DATABASE_URL=DATABASE_URL,
-        DATABASE_PREFIX=prefix,
-        GATEWAY_PORT=str(port),
-        CRM_ADMIN_USERNAME="admin",
-        CRM_ADMIN_PASSWORD=password,
-        JWT_SECRET=secrets.token_urlsafe(32),
-        CRM_VAR_DIR=workdir,
-        PYTHONWARNINGS="ignore",
-        LOG_LEVEL="WARNING",
-        PUBLIC_BASE_URL="http://127.0.0.1:{}".format(port),
-        SMS_RATE_PER_SECOND="0",
-        EMAIL_RATE_PER_SECOND="0",
-        RPC_TIMEOUT="60",
-        **fake.env(),
-    )
-    log = open(os.path.join(workdir, "system.log"), "w")
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = "http://127.0.0.1:{}".format(port)
     try:
         print("measuring the local servers' own rate...", flush=True)
         twilio_rate = twilio_max_rate(fake)
         smtp_rate = smtp_max_rate(fake)
-        print("starting the system (log: {})...".format(log.name), flush=True)
-        wait_healthy(base, process)
-        session = requests.Session()
-        token = session.post(
-            base + "/api/v1/auth/login", json={"username": "admin", "password": password}, timeout=30
-        ).json()["access_token"]
-        session.headers["Authorization"] = "Bearer " + token
-        admin_id = session.get(base + "/api/v1/me", timeout=30).json()["id"]
-        session.post(base + "/api/v1/brandnames", json={"name": "BENCH", "kind": "care"}, timeout=30).raise_for_status()
-        customers_db = create_engine("{}/{}_customers".format(DATABASE_URL, prefix))
-        notifications_db = create_engine("{}/{}_notifications".format(DATABASE_URL, prefix))
-        ids = insert_customers(customers_db, admin_id, n, "BN" + uuid.uuid4().hex[:4].upper())
-        print("{} customers inserted; sending...".format(len(ids)), flush=True)
-
-        rows = []
-        started = time.perf_counter()
-        response = session.post(
-            base + "/api/v1/customers/bulk/sms",
-            json={
-                "customer_ids": ids,
-                "brandname": "BENCH",
-                "content": "Chào {name}, mã {code}: ưu đãi dành riêng cho bạn.",
-            },
-            timeout=120,
+        print("starting the system...", flush=True)
+        system_env = dict(
+            LOG_LEVEL="WARNING", SMS_RATE_PER_SECOND="0", EMAIL_RATE_PER_SECOND="0", RPC_TIMEOUT="60", **fake.env()
         )
-        response.raise_for_status()
-        accepted = time.perf_counter() - started
-        batch = response.json()
-        sent, _ = watch(
-            notifications_db, batch["batch_id"], batch["recipients"], ("sent", "delivered", "failed"), started
-        )
-        last, failed = watch(notifications_db, batch["batch_id"], batch["recipients"], ("delivered", "failed"), started)
-        rows.append(("SMS (Twilio API)", batch["recipients"], accepted, sent, last, failed, twilio_rate))
-
-        started = time.perf_counter()
-        response = session.post(
-            base + "/api/v1/customers/bulk/email",
-            json={
-                "customer_ids": ids,
-                "subject": "Thư cảm ơn {name}",
-                "body": "Kính gửi {name} ({code}),\nCảm ơn quý khách.",
-                "html": "<p>Kính gửi <b>{name}</b></p>",
-            },
-            timeout=120,
-        )
-        response.raise_for_status()
-        accepted = time.perf_counter() - started
-        batch = response.json()
-        sent, failed = watch(notifications_db, batch["batch_id"], batch["recipients"], ("sent", "failed"), started)
-        rows.append(("email (SMTP)", batch["recipients"], accepted, sent, sent, failed, smtp_rate))
-        customers_db.dispose()
-        notifications_db.dispose()
-
-        print()
-        print("Bulk sending, {} recipients, one instance per service, rate limits off".format(n))
-        header = "{:<18} {:>10} {:>10} {:>12} {:>12} {:>14} {:>8} {:>22}".format(
-            "channel",
-            "recipients",
-            "202 in s",
-            "all sent s",
-            "msgs/s e2e",
-            "last status s",
-            "failed",
-            "local server max msg/s",
-        )
-        print(header)
-        print("-" * len(header))
-        for channel, count, accepted, sent, last, failed, baseline in rows:
-            print(
-                "{:<18} {:>10} {:>10.2f} {:>12.2f} {:>12.0f} {:>14.2f} {:>8} {:>22.0f}".format(
-                    channel, count, accepted, sent, count / sent, last, failed, baseline
-                )
-            )
-        print()
-        print(
-            "msgs/s e2e = recipients / time from the HTTP request to the last message sent; last status = "
-            "time until every SMS is delivered (signed Twilio callbacks through the gateway); baseline = the "
-            "local server alone, measured in this run."
-        )
+        with common.running_system(start_timeout=180, **system_env) as system:
+            measure(system, args.recipients, twilio_rate, smtp_rate)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         fake.stop()
-        engine = create_engine(DATABASE_URL + "/postgres", isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            for service in SERVICES:
-                connection.execute(text('DROP DATABASE IF EXISTS "{}_{}" WITH (FORCE)'.format(prefix, service)))
-        engine.dispose()
-        vhost.delete()
+
+
+def measure(system, n, twilio_rate, smtp_rate):
+    """Bulk SMS then bulk email to ``n`` customers inserted straight into the database; prints the table."""
+    base = system.base_url
+    session = requests.Session()
+    session.headers.update(system.headers())
+    admin_id = session.get(base + "/api/v1/me", timeout=30).json()["id"]
+    session.post(base + "/api/v1/brandnames", json={"name": "BENCH", "kind": "care"}, timeout=30).raise_for_status()
+    customers_db = create_engine(system.database_url("customers"))
+    notifications_db = create_engine(system.database_url("notifications"))
+    ids = insert_customers(customers_db, admin_id, n, "BN" + uuid.uuid4().hex[:4].upper())
+    print("{} customers inserted; sending...".format(len(ids)), flush=True)
+
+    rows = []
+    started = time.perf_counter()
+    response = session.post(
+        base + "/api/v1/customers/bulk/sms",
+        json={
+            "customer_ids": ids,
+            "brandname": "BENCH",
+            "content": "Chào {name}, mã {code}: ưu đãi dành riêng cho bạn.",
+        },
+        timeout=120,
+    )
+    response.raise_for_status()
+    accepted = time.perf_counter() - started
+    batch = response.json()
+    sent, _ = watch(notifications_db, batch["batch_id"], batch["recipients"], ("sent", "delivered", "failed"), started)
+    last, failed = watch(notifications_db, batch["batch_id"], batch["recipients"], ("delivered", "failed"), started)
+    rows.append(("SMS (Twilio API)", batch["recipients"], accepted, sent, last, failed, twilio_rate))
+
+    started = time.perf_counter()
+    response = session.post(
+        base + "/api/v1/customers/bulk/email",
+        json={
+            "customer_ids": ids,
+            "subject": "Thư cảm ơn {name}",
+            "body": "Kính gửi {name} ({code}),\nCảm ơn quý khách.",
+            "html": "<p>Kính gửi <b>{name}</b></p>",
+        },
+        timeout=120,
+    )
+    response.raise_for_status()
+    accepted = time.perf_counter() - started
+    batch = response.json()
+    sent, failed = watch(notifications_db, batch["batch_id"], batch["recipients"], ("sent", "failed"), started)
+    rows.append(("email (SMTP)", batch["recipients"], accepted, sent, sent, failed, smtp_rate))
+    customers_db.dispose()
+    notifications_db.dispose()
+
+    print()
+    print("Bulk sending, {} recipients, one instance per service, rate limits off".format(n))
+    header = "{:<18} {:>10} {:>10} {:>12} {:>12} {:>14} {:>8} {:>22}".format(
+        "channel",
+        "recipients",
+        "202 in s",
+        "all sent s",
+        "msgs/s e2e",
+        "last status s",
+        "failed",
+        "local server max msg/s",
+    )
+    print(header)
+    print("-" * len(header))
+    for channel, count, accepted, sent, last, failed, baseline in rows:
+        print(
+            "{:<18} {:>10} {:>10.2f} {:>12.2f} {:>12.0f} {:>14.2f} {:>8} {:>22.0f}".format(
+                channel, count, accepted, sent, count / sent, last, failed, baseline
+            )
+        )
+    print()
+    print(
+        "msgs/s e2e = recipients / time from the HTTP request to the last message sent; last status = "
+        "time until every SMS is delivered (signed Twilio callbacks through the gateway); baseline = the "
+        "local server alone, measured in this run."
+    )
 
 
 if __name__ == "__main__":

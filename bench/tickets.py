@@ -232,9 +232,7 @@ def start_instances(system, count):
 
 def wait_consumers(system, count, timeout=60):
     """Until ``count`` consumers read the tickets RPC queue (every instance is up)."""
-    from nameko.testing.rabbit import Client as RabbitManager
-
-    manager = RabbitManager(common.Infra.from_environment().rabbit_api_uri)
+    manager = system.infra.rabbit_manager()
     vhost = system.amqp_uri.rsplit("/", 1)[1]
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -261,7 +259,7 @@ def stop(processes):
 def main():
     results = []
     with common.running_system(LOG_LEVEL="WARNING") as system:
-        engine = create_engine("{}/{}_tickets".format(system.env["DATABASE_URL"], system.env["DATABASE_PREFIX"]))
+        engine = create_engine(system.database_url("tickets"))
         extra = []
         try:
             common.say("creating {} groups of {} members".format(GROUPS, MEMBERS))

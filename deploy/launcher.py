@@ -20,19 +20,16 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
+from services.core.registry import PARTS, part  # noqa: E402  (ROOT is on sys.path now)
+
+DIRECTORY = part("directory")  # who seeds the first admin
+
 PYTHON = sys.executable
 NAMEKO = os.path.join(os.path.dirname(PYTHON), "nameko")
 
 
 def say(message):
     print("[crm] " + message, flush=True)
-
-
-def config_path(service):
-    if service == "gateway":
-        return os.path.join(ROOT, "gateway", "config.yml")
-    return os.path.join(ROOT, "services", service, "config.yml")
 
 
 def check():
@@ -42,23 +39,23 @@ def check():
     from services.core.config import load_config
     from services.core.manage import main as manage
 
-    amqp_uri = load_config(config_path("directory"))["AMQP_URI"]
+    amqp_uri = load_config(DIRECTORY.config_path)["AMQP_URI"]
     try:
         with Connection(amqp_uri, connect_timeout=5) as connection:
             connection.ensure_connection(max_retries=1)
     except Exception as exc:
         say("Cannot reach RabbitMQ at {} ({}).".format(amqp_uri.split("@")[-1], exc))
         return False
-    return manage(["check", config_path("directory")]) == 0
+    return manage(["check", DIRECTORY.config_path]) == 0
 
 
 def prepare():
     from services.core.manage import main as manage
 
-    if manage(["prepare"] + [config_path(s) for s in SERVICES + ("gateway",)]) != 0:
+    if manage(["prepare"]) != 0:  # every part of the registry
         return False
     say("databases migrated")
-    seeded = subprocess.run([PYTHON, "-m", "services.directory.admin", config_path("directory")], cwd=ROOT)
+    seeded = subprocess.run([PYTHON, "-m", DIRECTORY.package + ".admin", DIRECTORY.config_path], cwd=ROOT)
     return seeded.returncode == 0
 
 
@@ -82,9 +79,9 @@ def local_jwt_secret():
 
 
 def commands():
-    for service in SERVICES:
-        yield service, [NAMEKO, "run", "--config", config_path(service), "services.{}.service".format(service)]
-    yield "gateway", [NAMEKO, "run", "--config", config_path("gateway"), "gateway.service"]
+    """``(name, command)`` of every part: the services, then the gateway."""
+    for each in PARTS:
+        yield each.name, [NAMEKO, "run", "--config", each.config_path, each.module]
 
 
 def run():

@@ -1,6 +1,7 @@
 """The gateway's one error table: what each failure becomes over HTTP.
 
-Body (API.md): ``{"error": {"code", "message", "fields"}}``; the message is in
+Body of every error: ``{"error": {"code", "message", "fields"}}`` (``fields``: field name ->
+what is wrong with it, for a 400); the message is in
 English, or Vietnamese when ``Accept-Language`` prefers ``vi``.
 """
 
@@ -8,7 +9,7 @@ import json
 
 from werkzeug.wrappers import Response
 
-from gateway.messages import translate
+from gateway.translations import translate
 
 # kind of services.core.errors.DomainError -> HTTP status
 STATUS_BY_KIND = {

@@ -1,5 +1,6 @@
 """``Idempotency-Key`` on POST: a repeat with the same key and body gets the first
-response and does nothing again (API.md).
+response and does nothing again (a key reused for another request: 422; the
+contract is in the OpenAPI document, ``/api/v1/openapi.json``).
 
 A key is claimed (per user) before the route runs; the response is stored when
 the route answers with anything but a 5xx (a failure releases the key so the
@@ -12,17 +13,20 @@ while the first request is still running gets 409.  Keys expire after
 
 import hashlib
 
+from nameko.constants import DEFAULT_MAX_WORKERS, MAX_WORKERS_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from gateway.errors import ApiError, json_response
 from gateway.models import IdempotencyKey
+from services.core.config import setting
 from services.core.db import database_url, make_engine
 
 HEADER = "Idempotency-Key"
 OUTCOME_UNKNOWN = 504  # the service may have applied the change after the gateway stopped waiting
 MAX_KEY_LENGTH = 200
+TTL_HOURS = 24  # the default of IDEMPOTENCY_TTL_HOURS
 
 
 def fingerprint(request):
@@ -109,8 +113,8 @@ class Idempotency(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.store = IdempotencyStore(
-            make_engine(database_url(config), pool_size=int(config.get("max_workers", 10))),
-            int(config.get("IDEMPOTENCY_TTL_HOURS", 24)),
+            make_engine(database_url(config), pool_size=int(config.get(MAX_WORKERS_CONFIG_KEY, DEFAULT_MAX_WORKERS))),
+            int(setting(config, "IDEMPOTENCY_TTL_HOURS", TTL_HOURS)),
         )
 
     def stop(self):

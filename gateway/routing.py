@@ -2,7 +2,8 @@
 
 A route declares its query and body schemas (marshmallow contracts, also used
 for the OpenAPI document); :func:`dispatch` authenticates the request, checks
-its input, calls the function and turns every failure into API.md's error body.
+its input, calls the function and turns every failure into the one error body
+(:mod:`gateway.errors`).
 
 A route function receives an :class:`ApiRequest` and the path parameters, and
 returns the JSON body (status = the route's ``status``), or ``(body, status)``,

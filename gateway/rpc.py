@@ -14,7 +14,7 @@ from gateway.errors import ApiError
 from services.core import business_time
 from services.core.actor import CONTEXT_KEY
 from services.core.errors import DomainError, parse_remote_error
-from services.core.rpc import send, wait_for
+from services.core.rpc import rpc_timeout, send, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ServiceRpc(DependencyProvider):
 
     def setup(self):
         business_time.configure(self.container.config)  # the period bounds the gateway checks
-        self.timeout = float(self.container.config.get("RPC_TIMEOUT", 10))
+        self.timeout = rpc_timeout(self.container.config)
 
     def get_dependency(self, worker_ctx):
         return Caller(worker_ctx, self.reply_listener, self.timeout)

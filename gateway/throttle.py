@@ -26,9 +26,17 @@ from sqlalchemy.dialects.postgresql import insert
 
 from gateway.errors import ApiError
 from gateway.models import LoginThrottle
+from services.core.config import setting
 from services.core.db import database_url, make_engine
 
 log = logging.getLogger(__name__)
+
+# the defaults of LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_FAILURE_WINDOW_SECONDS
+# and LOGIN_LOCK_SECONDS
+MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 50
+WINDOW_SECONDS = 900
+LOCK_SECONDS = 900
 
 throttles = LoginThrottle.__table__
 
@@ -44,7 +52,14 @@ class TooManyFailures(ApiError):
 
 
 class LoginThrottleStore:
-    def __init__(self, engine, max_failures=5, max_failures_per_address=50, window_seconds=900, lock_seconds=900):
+    def __init__(
+        self,
+        engine,
+        max_failures=MAX_FAILURES,
+        max_failures_per_address=MAX_FAILURES_PER_ADDRESS,
+        window_seconds=WINDOW_SECONDS,
+        lock_seconds=LOCK_SECONDS,
+    ):
         self.engine = engine
         self.limits = {"user": max_failures, "address": max_failures_per_address}
         self.window_seconds = window_seconds
@@ -141,10 +156,10 @@ class LoginThrottling(DependencyProvider):
         config = self.container.config
         self.store = LoginThrottleStore(
             make_engine(database_url(config), pool_size=5),
-            max_failures=int(config.get("LOGIN_MAX_FAILURES", 5)),
-            max_failures_per_address=int(config.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
-            window_seconds=int(config.get("LOGIN_FAILURE_WINDOW_SECONDS", 900)),
-            lock_seconds=int(config.get("LOGIN_LOCK_SECONDS", 900)),
+            max_failures=int(setting(config, "LOGIN_MAX_FAILURES", MAX_FAILURES)),
+            max_failures_per_address=int(setting(config, "LOGIN_MAX_FAILURES_PER_ADDRESS", MAX_FAILURES_PER_ADDRESS)),
+            window_seconds=int(setting(config, "LOGIN_FAILURE_WINDOW_SECONDS", WINDOW_SECONDS)),
+            lock_seconds=int(setting(config, "LOGIN_LOCK_SECONDS", LOCK_SECONDS)),
         )
 
     def stop(self):

@@ -17,8 +17,10 @@ from nameko.exceptions import ConfigurationError
 from nameko.extensions import DependencyProvider
 
 from gateway.errors import ApiError
+from services.core.config import setting
 
 ALGORITHM = "HS256"
+TTL_SECONDS = 3600  # the default of JWT_TTL_SECONDS
 MIN_SECRET_LENGTH = 32
 # placeholders published in this repository: anyone could sign an admin token with them
 KNOWN_SECRETS = {
@@ -87,7 +89,7 @@ class Tokens(DependencyProvider):
         config = self.container.config
         secret = str(config.get("JWT_SECRET") or "")
         check_secret(secret, str(config.get("JWT_ALLOW_DEVELOPMENT_SECRET", "")).lower() in ("1", "true", "yes"))
-        self.issuer = TokenIssuer(secret, int(config.get("JWT_TTL_SECONDS", 3600)))
+        self.issuer = TokenIssuer(secret, int(setting(config, "JWT_TTL_SECONDS", TTL_SECONDS)))
 
     def get_dependency(self, worker_ctx):
         return self.issuer

@@ -10,12 +10,8 @@ the tests that need them are skipped with the reason.
 """
 
 import os
-import random
-import string
 import time
 import uuid
-from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import pytest
 from eventlet import patcher
@@ -23,35 +19,11 @@ from eventlet import patcher
 if not patcher.is_monkey_patched("socket"):
     pytest.exit("Run the tests with `nameko test` (or `make test`): eventlet must be patched first.", returncode=4)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = ("directory", "customers", "tickets", "inventory", "treasury", "notifications")
+from deploy.harness import Infra  # noqa: E402
+from services.core.registry import ROOT, SERVICE_NAMES, part  # noqa: E402
 
-
-def package_dir(service):
-    """Where a service's code, config.yml and migrations live (the gateway has a database too)."""
-    return os.path.join(ROOT, "gateway") if service == "gateway" else os.path.join(ROOT, "services", service)
-
-
-@dataclass
-class Infra:
-    amqp_uri: str  # broker URL, default vhost
-    rabbit_api_uri: str  # management API
-    database_url: str  # PostgreSQL server URL, no database name
-
-    def amqp_uri_for(self, vhost):
-        parts = urlparse(self.amqp_uri)
-        return "{}://{}/{}".format(parts.scheme, parts.netloc, vhost)
-
-
-def _from_environment():
-    amqp_uri, database_url = os.environ.get("AMQP_URI"), os.environ.get("DATABASE_URL")
-    if not (amqp_uri and database_url):
-        return None
-    parts = urlparse(amqp_uri)
-    api = os.environ.get("RABBIT_API_URI") or "http://{}:{}@{}:15672".format(
-        parts.username or "guest", parts.password or "guest", parts.hostname or "127.0.0.1"
-    )
-    return Infra(amqp_uri, api, database_url)
+SERVICES = SERVICE_NAMES  # the six services' names (the gateway is a part too: registry.PARTS)
+__all__ = ["ROOT", "SERVICES"]
 
 
 def _from_containers(request):
@@ -79,7 +51,7 @@ def _from_containers(request):
 
 @pytest.fixture(scope="session")
 def infra(request):
-    found = _from_environment()
+    found = Infra.from_environment()
     if found is None:
         found, reason = _from_containers(request)
         if found is None:
@@ -87,49 +59,31 @@ def infra(request):
     return found
 
 
-def random_name(prefix):
-    return prefix + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
-
-
 @pytest.fixture(scope="session")
-def rabbit_manager(infra):
-    from nameko.testing.rabbit import Client
-
-    return Client(infra.rabbit_api_uri)
-
-
-@pytest.fixture(scope="session")
-def make_vhost(infra, rabbit_manager):
+def make_vhost(infra):
     """Create a throw-away vhost; deleted at the end of the session."""
     created = []
-    username = urlparse(infra.amqp_uri).username or "guest"
 
     def make():
-        vhost = random_name("crmtest_")
-        rabbit_manager.create_vhost(vhost)
-        rabbit_manager.set_vhost_permissions(vhost, username, ".*", ".*", ".*")
-        created.append(vhost)
-        return vhost
+        created.append(infra.create_vhost("crmtest_"))
+        return created[-1]
 
     yield make
     for vhost in created:
         try:
-            rabbit_manager.delete_vhost(vhost)
+            infra.delete_vhost(vhost)
         except Exception:
             pass
 
 
 @pytest.fixture
-def rabbit_config(infra, rabbit_manager):
+def rabbit_config(infra):
     """Replaces nameko's fixture: a fresh vhost per test on the infra broker."""
     from kombu.pools import connections
 
-    username = urlparse(infra.amqp_uri).username or "guest"
-    vhost = random_name("crmtest_")
-    rabbit_manager.create_vhost(vhost)
-    rabbit_manager.set_vhost_permissions(vhost, username, ".*", ".*", ".*")
-    yield {"AMQP_URI": infra.amqp_uri_for(vhost), "username": username, "vhost": vhost}
-    rabbit_manager.delete_vhost(vhost)
+    vhost = infra.create_vhost("crmtest_")
+    yield {"AMQP_URI": infra.amqp_uri_for(vhost), "username": infra.username, "vhost": vhost}
+    infra.delete_vhost(vhost)
     for key, pool in list(connections.items()):
         if isinstance(key, tuple) and len(key) > 4 and key[4] == vhost:
             pool.force_close_all()
@@ -148,7 +102,7 @@ class ServiceDatabases:
         self.engines = {}
 
     def name(self, service):
-        return "{}_{}".format(self.prefix, service)
+        return part(service).database(self.prefix)
 
     def url(self, service):
         return "{}/{}".format(self.infra.database_url, self.name(service))
@@ -159,7 +113,7 @@ class ServiceDatabases:
         if service not in self.ready:
             self.drop(service)
             create_database(self.infra.database_url + "/postgres", self.name(service))
-            upgrade(package_dir(service), self.url(service))
+            upgrade(part(service).directory, self.url(service))
             self.ready.add(service)
         return self.url(service)
 
@@ -222,7 +176,7 @@ def service_config(infra, databases, rabbit_config):
     used = []
 
     def make(service, **overrides):
-        config = load_config(os.path.join(package_dir(service), "config.yml"))
+        config = load_config(part(service).config_path)
         config.pop("LOGGING", None)
         databases.ensure(service)
         used.append(service)

@@ -1,4 +1,4 @@
-"""Customers endpoints of API.md (bulk SMS/email and tickets from a customer live elsewhere)."""
+"""Customers endpoints: ``/api/v1/customers`` and below (bulk SMS/email and tickets from a customer live elsewhere)."""
 
 from gateway.api import router
 from services.core.contracts.common import PageQuery, page_of

@@ -15,6 +15,7 @@ when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
 
+from nameko.constants import DEFAULT_MAX_WORKERS, MAX_WORKERS_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
@@ -95,7 +96,7 @@ class Database(DependencyProvider):
     """Gives each worker its own session on the service's database."""
 
     def setup(self):
-        max_workers = int(self.container.config.get("max_workers", 10))
+        max_workers = int(self.container.config.get(MAX_WORKERS_CONFIG_KEY, DEFAULT_MAX_WORKERS))
         self.engine = make_engine(database_url(self.container.config), pool_size=max_workers + 2)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions = {}

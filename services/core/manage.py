@@ -1,11 +1,14 @@
-"""Operations on a service's database, run before the service starts.
+"""Operations on the parts' databases, run before the parts start.
 
-    python -m services.core.manage prepare services/directory/config.yml
+    python -m services.core.manage prepare                  # every part of the registry
+    python -m services.core.manage prepare directory gateway
     python -m services.core.manage check services/directory/config.yml
 
-``prepare`` creates the service's database if missing and migrates it to the
-latest revision; ``check`` verifies that the database answers.  Exit status 1
-with one sentence on stderr when PostgreSQL cannot be reached.
+Each argument is a part's name (:mod:`services.core.registry`) or a path to a
+``config.yml``; none means every part.  ``prepare`` creates each database if
+missing and migrates it to the latest revision; ``check`` verifies that the
+database answers.  Exit status 1 with one sentence on stderr when PostgreSQL
+cannot be reached.
 """
 
 import argparse
@@ -18,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from services.core.config import load_config
 from services.core.db import database_url, server_url
 from services.core.migrations import create_database, upgrade
+from services.core.registry import PARTS, part
 
 
 def prepare(config_path):
@@ -35,12 +39,24 @@ def check(config_path):
         engine.dispose()
 
 
+def config_paths(arguments):
+    """The config.yml of each argument (a part's name or a path); every part's when there is none."""
+    if not arguments:
+        return [each.config_path for each in PARTS]
+    return [argument if argument.endswith(".yml") else part(argument).config_path for argument in arguments]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["prepare", "check"])
-    parser.add_argument("config", nargs="+")
+    parser.add_argument("parts", nargs="*", help="part names or config.yml paths (default: every part)")
     args = parser.parse_args(argv)
-    for config_path in args.config:
+    try:
+        paths = config_paths(args.parts)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    for config_path in paths:
         try:
             (prepare if args.command == "prepare" else check)(config_path)
         except OperationalError as exc:

@@ -37,11 +37,12 @@ def create_database(server_url, name):
         engine.dispose()
 
 
-def run_env(context, service_metadata):
-    """The body of every service's ``migrations/env.py``."""
+def run_env(context, service_metadata, outbox=True):
+    """The body of every service's ``migrations/env.py``; ``outbox=False`` for a database without
+    the plumbing tables (the gateway's, see :mod:`services.core.registry`)."""
     from sqlalchemy import pool
 
-    target_metadata = [service_metadata, plumbing_metadata]
+    target_metadata = [service_metadata, plumbing_metadata] if outbox else [service_metadata]
     url = context.config.get_main_option("sqlalchemy.url")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)

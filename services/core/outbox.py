@@ -30,6 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import delete, func, insert, select, update
 
 from services.core.actor import CONTEXT_KEY
+from services.core.config import setting
 from services.core.db import database_url, make_engine
 from services.core.plumbing import outbox
 
@@ -56,7 +57,12 @@ def record_event(session, event_type, data, actor=None):
     return event_id
 
 
-def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=60):
+# the defaults of OUTBOX_POLL_SECONDS and OUTBOX_UNROUTED_GRACE_SECONDS
+DEFAULT_POLL_SECONDS = 0.2
+DEFAULT_UNROUTED_GRACE_SECONDS = 60
+
+
+def relay_batch(connection, publish, batch_size=200, unrouted_grace_seconds=DEFAULT_UNROUTED_GRACE_SECONDS):
     """Publish up to ``batch_size`` due events; returns how many left the outbox.
 
     Must run inside a transaction on ``connection``: the claimed rows stay
@@ -109,8 +115,8 @@ class OutboxRelay(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.interval = float(config.get("OUTBOX_POLL_SECONDS", 0.2))
-        self.unrouted_grace = float(config.get("OUTBOX_UNROUTED_GRACE_SECONDS", 60))
+        self.interval = float(setting(config, "OUTBOX_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+        self.unrouted_grace = float(setting(config, "OUTBOX_UNROUTED_GRACE_SECONDS", DEFAULT_UNROUTED_GRACE_SECONDS))
         self.engine = make_engine(database_url(config), pool_size=1)
         self.exchange = get_event_exchange(self.container.service_name, config)
         self.publisher = Publisher(

@@ -19,6 +19,7 @@ import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
 
+from services.core.config import setting
 from services.core.errors import ServiceTimeout, ServiceUnavailable, relayed
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ DEFAULT_TIMEOUT = 10.0
 
 def rpc_timeout(config):
     """Seconds a call to another service may take (``RPC_TIMEOUT``), the one place of its default."""
-    return float(config.get("RPC_TIMEOUT", DEFAULT_TIMEOUT))
+    return float(setting(config, "RPC_TIMEOUT", DEFAULT_TIMEOUT))
 
 
 def send(method_proxy, *args, **kwargs):

@@ -25,6 +25,7 @@ services its use cases may call; nothing else in a use case touches the database
 
 import logging
 
+from nameko.constants import DEFAULT_MAX_WORKERS, MAX_WORKERS_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener
 from sqlalchemy.orm import sessionmaker
@@ -146,7 +147,7 @@ class UnitOfWorkProvider(DependencyProvider):
     def setup(self):
         business_time.configure(self.container.config)
         self.timeout = rpc_timeout(self.container.config)
-        max_workers = int(self.container.config.get("max_workers", 10))
+        max_workers = int(self.container.config.get(MAX_WORKERS_CONFIG_KEY, DEFAULT_MAX_WORKERS))
         self.engine = make_engine(database_url(self.container.config), pool_size=max_workers + 2)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.units = {}

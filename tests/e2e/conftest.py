@@ -1,40 +1,17 @@
 """End-to-end fixtures: every service and the gateway running, exactly as ``make run`` starts them.
 
-The ``system`` fixture runs ``deploy/launcher.py run`` once per test session with
-its own databases (``DATABASE_PREFIX``), its own vhost and a free port; tests talk
-HTTP to it through :class:`Client`.  Data persists for the whole session, so
+The ``system`` fixture runs the system once per test session through
+``deploy/harness.py`` (``deploy/launcher.py run`` with its own databases, vhost and
+free port; ``system.env["CRM_ADMIN_PASSWORD"]`` is the admin's); tests talk HTTP to
+it through :class:`Client`.  Data persists for the whole session, so
 tests create what they need with unique names (``tests.conftest.unique``).
 """
-
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
 
-from tests.conftest import ROOT, SERVICES, unique
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class System:
-    def __init__(self, base_url, env, log_path):
-        self.base_url = base_url
-        self.env = env
-        self.log_path = log_path
-
-    def log(self):
-        with open(self.log_path, errors="replace") as stream:
-            return stream.read()
+from deploy.harness import running_system
+from tests.conftest import unique
 
 
 class Client:
@@ -73,20 +50,6 @@ class Client:
         return Client(self.base_url, response.json()["access_token"])
 
 
-def wait_healthy(base_url, process, log_path, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the system exited during start:\n" + open(log_path, errors="replace").read()[-5000:])
-        try:
-            if requests.get(base_url + "/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the system did not become healthy:\n" + open(log_path, errors="replace").read()[-5000:])
-
-
 @pytest.fixture(scope="session")
 def fake_providers():
     """Local Twilio and SMTP servers (tests/fakes/providers.py) the system's notifications service uses."""
@@ -108,63 +71,21 @@ def closed_advertising_window():
 
 @pytest.fixture(scope="session")
 def system(infra, make_vhost, tmp_path_factory, fake_providers):
+    """The whole system (deploy/harness.py), with the fake providers and a fast outbox."""
     yield from run_system(infra, make_vhost, tmp_path_factory, fake_providers, "crme2e")
 
 
 def run_system(infra, make_vhost, tmp_path_factory, fake_providers, prefix, **extra_env):
-    """Start ``deploy/launcher.py run`` with its own databases, vhost and port; yield a System, then stop it."""
-    port = free_port()
-    prefix = "{}{}".format(prefix, os.getpid())
-    workdir = tmp_path_factory.mktemp("system")
+    """Start the system with its own databases, vhost and port and ``extra_env``; yield a System, then stop it."""
     env = dict(
-        os.environ,
-        AMQP_URI=infra.amqp_uri_for(make_vhost()),
-        DATABASE_URL=infra.database_url,
-        DATABASE_PREFIX=prefix,
-        GATEWAY_PORT=str(port),
-        CRM_ADMIN_USERNAME="admin",
-        CRM_ADMIN_PASSWORD=secrets.token_urlsafe(12),
-        JWT_SECRET=secrets.token_urlsafe(32),
         OUTBOX_POLL_SECONDS="0.05",
-        CRM_VAR_DIR=str(workdir / "var"),
-        PYTHONWARNINGS="ignore",
-        PUBLIC_BASE_URL="http://127.0.0.1:{}".format(port),
         ADVERTISING_HOURS=closed_advertising_window(),
         RETRY_BASE_SECONDS="0.2",
         **fake_providers.env(),
     )
     env.update(extra_env)
-    log_path = str(workdir / "system.log")
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "deploy", "launcher.py"), "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = "http://127.0.0.1:{}".format(port)
-    try:
-        wait_healthy(base_url, process, log_path)
-        yield System(base_url, env, log_path)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        _drop_databases(infra, prefix)
-
-
-def _drop_databases(infra, prefix):
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(infra.database_url + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for service in SERVICES + ("gateway",):
-            connection.execute(text('DROP DATABASE IF EXISTS "{}_{}" WITH (FORCE)'.format(prefix, service)))
-    engine.dispose()
+    with running_system(infra, name=prefix, env=env, workdir=tmp_path_factory.mktemp("system")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The choice of assignee and the waiting queue (SPEC §3), as pure functions."""
+"""The choice of assignee and the waiting queue of the dispatcher, as pure functions."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""What a ticket shows of its customer: only a customer the reader may see (SPEC §1)."""
+"""What a ticket shows of its customer: only a customer the reader may see (the rule every list and detail follows)."""
 
 from types import SimpleNamespace
 

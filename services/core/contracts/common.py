@@ -195,7 +195,7 @@ class PageQuery(Schema):
 
 
 def page_of(item_schema):
-    """The list envelope of API.md for ``item_schema``."""
+    """The list envelope ``{"items", "total", "page", "page_size"}`` of every list, for ``item_schema``."""
     return type(
         item_schema.__name__ + "Page",
         (Schema,),

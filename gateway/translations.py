@@ -1,4 +1,4 @@
-"""Vietnamese messages for the stable error codes (English comes from the services)."""
+"""Translations of the error messages: Vietnamese for each stable error code (English comes from the services)."""
 
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
