@@ -1,11 +1,9 @@
-from nameko.rpc import rpc
-
 from services.core.actor import CurrentActor
 from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
-from services.core.rpc import TimedRpcProxy
+from services.core.rpc import TimedRpcProxy, rpc
 from services.customers import customers, groups, history, messaging, ownership, rating, related, sharing
 
 

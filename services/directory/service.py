@@ -1,9 +1,8 @@
-from nameko.rpc import rpc
-
 from services.core.actor import CurrentActor
 from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.directory import people
 
 

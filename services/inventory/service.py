@@ -1,8 +1,7 @@
-from nameko.rpc import rpc
-
 from services.core.actor import CurrentActor
 from services.core.db import Database
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 
 
 class InventoryService:

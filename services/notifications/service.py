@@ -1,4 +1,3 @@
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.actor import CurrentActor
@@ -6,7 +5,7 @@ from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
-from services.core.rpc import TimedRpcProxy
+from services.core.rpc import TimedRpcProxy, rpc
 from services.notifications import batches, brandnames, messages, opt_outs, sending, ticket_notices
 from services.notifications.providers import Providers
 from services.notifications.settings import NotificationSettings

@@ -1,6 +1,5 @@
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.actor import CurrentActor
@@ -8,7 +7,7 @@ from services.core.db import Database
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
-from services.core.rpc import TimedRpcProxy
+from services.core.rpc import TimedRpcProxy, rpc
 from services.tickets import customer_view, dispatcher, kpi, support_groups, tickets
 
 log = logging.getLogger(__name__)
