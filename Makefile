@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit bench check-compose clean
+.PHONY: install run test test-unit test-faults bench check-compose clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: install
 
 test-unit: install
 	$(BIN)/nameko test tests/unit -q
+
+## The fault suite alone (part of `make test`): killed processes, broker and database outages.
+test-faults: install
+	$(BIN)/nameko test tests/faults -q
 
 ## Benchmarks: prints figures next to the baselines they are compared with.
 bench: install

@@ -23,6 +23,7 @@ import logging
 import uuid
 
 import eventlet
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, HEADER_PREFIX, SERIALIZER_CONFIG_KEY
 from nameko.extensions import DependencyProvider
@@ -31,6 +32,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from services.core.actor import CONTEXT_KEY
 from services.core.db import database_url, make_engine
+from services.core.errors import ServiceUnavailable
 from services.core.plumbing import outbox
 
 log = logging.getLogger(__name__)
@@ -150,7 +152,13 @@ class OutboxRelay(DependencyProvider):
         while self.running:
             try:
                 published = self.relay_once()
-            except Exception:  # broker or database away: keep the rows, try again
+            except (ServiceUnavailable, OperationalError, ConnectionError) as error:  # keep the rows, try again
+                log.warning(
+                    "outbox relay of %s paused: %s", self.container.service_name, getattr(error, "message", error)
+                )
+                published = 0
+                eventlet.sleep(max(self.interval, 1.0))
+            except Exception:
                 log.exception("outbox relay of %s failed; retrying", self.container.service_name)
                 published = 0
                 eventlet.sleep(max(self.interval, 1.0))

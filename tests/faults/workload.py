@@ -22,6 +22,7 @@ class TicketLoad:
         self.client, self.type_id, self.clients, self.pause = client, type_id, clients, pause
         self.tag = unique("load")
         self.answers = []  # (title, status or None, seconds)
+        self.refusals = []  # (status, Retry-After, error code) of every answer that is not a 201
         self.running = False
         self.threads = []
 
@@ -45,8 +46,12 @@ class TicketLoad:
             title = "{} {}-{}".format(self.tag, number, count)
             started = time.time()
             try:
-                status = self.client.post("/api/v1/tickets", {"title": title, "type_id": self.type_id}).status_code
-            except requests.RequestException:
+                response = self.client.post("/api/v1/tickets", {"title": title, "type_id": self.type_id})
+                status = response.status_code
+                if status != 201:
+                    code = (response.json().get("error") or {}).get("code")
+                    self.refusals.append((status, response.headers.get("Retry-After"), code))
+            except (requests.RequestException, ValueError):
                 status = None
             self.answers.append((title, status, time.time() - started))
             time.sleep(self.pause)
@@ -87,6 +92,26 @@ def effects(system, tag):
         subject = "Ticket #{} assigned to you: {}".format(ticket_id, title)
         found[title] = (tickets + 1, assigned_before + assigned, emails_before + emails.get(subject, 0))
     return found
+
+
+def half_written(system, tag):
+    """Tickets of ``tag`` without their ``created`` history entry (written in the same transaction)."""
+    with system.engine("tickets").connect() as connection:
+        return connection.scalars(
+            text(
+                "SELECT t.title FROM tickets t WHERE t.title LIKE :tag AND NOT EXISTS "
+                "(SELECT 1 FROM ticket_history h WHERE h.ticket_id = t.id AND h.action = 'created')"
+            ),
+            {"tag": tag + " %"},
+        ).all()
+
+
+def outbox_sizes(system, services=("tickets", "notifications", "customers", "directory")):
+    sizes = {}
+    for service in services:
+        with system.engine(service).connect() as connection:
+            sizes[service] = connection.scalar(text("SELECT count(*) FROM outbox"))
+    return sizes
 
 
 def wait_settled(system, tag, timeout=120):
