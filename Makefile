@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit test-faults bench check-compose clean
+.PHONY: install run test test-unit test-faults bench check-compose dead-letters replay-dead-letters clean
 
 install: $(STAMP)
 
@@ -37,6 +37,14 @@ test-faults: install
 ## Benchmarks: prints figures next to the baselines they are compared with.
 bench: install
 	$(BIN)/python bench/run_all.py
+
+## Events a handler gave up on (crm.dead-letters): list them (EVENT=<id> shows one in full), or
+## send them back to their handler (all, or EVENT=<id> [<id>...]).
+dead-letters: install
+	$(BIN)/python -m services.core.dead_letters $(if $(EVENT),show $(EVENT),list)
+
+replay-dead-letters: install
+	$(BIN)/python -m services.core.dead_letters replay $(EVENT)
 
 check-compose:
 	check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
