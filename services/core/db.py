@@ -19,6 +19,9 @@ when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
 
+import contextlib
+import logging
+
 import psycopg2
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, create_engine, event, text
@@ -26,6 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from services.core.errors import ConcurrentChange, ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,4 +140,16 @@ class Database(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
-            session.close()  # rolls back anything not committed
+            with closing_quietly():
+                session.close()  # rolls back anything not committed
+
+
+@contextlib.contextmanager
+def closing_quietly():
+    """For a worker's teardown: a session whose connection broke (the database went away) cannot
+    roll back, and the pool has already dropped that connection; an error raised from a worker's
+    teardown would make nameko kill the whole service."""
+    try:
+        yield
+    except Exception as error:
+        log.warning("could not close a database session cleanly (%s); its connection is discarded", error)

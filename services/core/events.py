@@ -131,3 +131,30 @@ def _event_key(message):
 
 
 handles = RetryingEventHandler.decorator
+
+
+def consumer_queues(service_cls, config):
+    """The durable queues of every event handler of ``service_cls`` (nameko's names and bindings:
+    ``evt-<source>-<event type>--<service>.<method>`` on ``<source>.events``)."""
+    from nameko.containers import ServiceContainer
+    from nameko.events import SERVICE_POOL, get_event_exchange
+
+    container = ServiceContainer(service_cls, config)
+    queues = []
+    for entrypoint in container.entrypoints:
+        if isinstance(entrypoint, EventHandler) and entrypoint.handler_type is SERVICE_POOL:
+            name = "evt-{}-{}--{}.{}".format(
+                entrypoint.source_service, entrypoint.event_type, container.service_name, entrypoint.method_name
+            )
+            exchange = get_event_exchange(entrypoint.source_service, config)
+            queues.append(Queue(name, exchange=exchange, routing_key=entrypoint.event_type, durable=True))
+    return queues
+
+
+def declare_consumer_queues(amqp_uri, queues):
+    """Declare ``queues`` (their exchanges and bindings too) and the dead letters: events published
+    before their consumer first starts wait in its queue instead of being dropped."""
+    with Connection(amqp_uri, connect_timeout=10) as connection:
+        channel = connection.channel()
+        for queue in [DEAD_LETTER_QUEUE, *queues]:
+            queue.bind(channel).declare()

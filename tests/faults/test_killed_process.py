@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.faults.conftest import patiently
 from tests.faults.workload import TicketLoad, check_exactly_once, wait_settled
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
@@ -26,7 +27,7 @@ def test_killed_services_come_back_and_every_effect_exists_once(fault_system, fa
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
         # the other services keep serving while those are down
-        assert fault_admin.get("/api/v1/me").status_code == 200
+        assert patiently(lambda: fault_admin.get("/api/v1/me")).status_code == 200
         deadline = time.time() + 90
         while time.time() < deadline:
             back = {s: fault_system.pids(s) for s in killed}

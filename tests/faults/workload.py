@@ -71,7 +71,7 @@ class TicketLoad:
 
 def effects(system, tag):
     """``{title: (tickets, assigned entries, emails)}`` of every ticket whose title starts with ``tag``."""
-    with system.engine("tickets").connect() as connection:
+    with system.connect("tickets") as connection:
         rows = connection.execute(
             text(
                 "SELECT t.id, t.title, (SELECT count(*) FROM ticket_history h "
@@ -79,7 +79,7 @@ def effects(system, tag):
             ),
             {"tag": tag + " %"},
         ).all()
-    with system.engine("notifications").connect() as connection:
+    with system.connect("notifications") as connection:
         emails = dict(
             connection.execute(
                 text("SELECT subject, count(*) FROM messages WHERE channel = 'email' AND subject LIKE :s GROUP BY 1"),
@@ -96,7 +96,7 @@ def effects(system, tag):
 
 def half_written(system, tag):
     """Tickets of ``tag`` without their ``created`` history entry (written in the same transaction)."""
-    with system.engine("tickets").connect() as connection:
+    with system.connect("tickets") as connection:
         return connection.scalars(
             text(
                 "SELECT t.title FROM tickets t WHERE t.title LIKE :tag AND NOT EXISTS "
@@ -109,7 +109,7 @@ def half_written(system, tag):
 def outbox_sizes(system, services=("tickets", "notifications", "customers", "directory")):
     sizes = {}
     for service in services:
-        with system.engine(service).connect() as connection:
+        with system.connect(service) as connection:
             sizes[service] = connection.scalar(text("SELECT count(*) FROM outbox"))
     return sizes
 
