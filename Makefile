@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit bench lint check check-k8s check-compose demo clean
+.PHONY: install run test test-unit test-faults bench lint check check-k8s check-compose demo dead-letters replay-dead-letters clean
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ test-unit: install
 demo: install
 	$(BIN)/python deploy/demo.py
 
+## The fault suite alone (part of `make test`): killed processes, broker and database outages.
+test-faults: install
+	$(BIN)/nameko test tests/faults -q
+
 ## Benchmarks: prints figures next to the baselines they are compared with.
 bench: install
 	$(BIN)/python bench/run_all.py
@@ -52,6 +56,14 @@ check-k8s: install
 
 check-compose: install
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+## Events a handler gave up on (crm.dead-letters): list them (EVENT=<id> shows one in full), or
+## send them back to their handler (all, or EVENT=<id> [<id>...]).
+dead-letters: install
+	$(BIN)/python -m services.core.dead_letters $(if $(EVENT),show $(EVENT),list)
+
+replay-dead-letters: install
+	$(BIN)/python -m services.core.dead_letters replay $(EVENT)
 
 clean:
 	rm -rf $(VENV)

@@ -6,8 +6,16 @@
 
 Environment: AMQP_URI, DATABASE_URL, DATABASE_PREFIX, GATEWAY_PORT,
 CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD, JWT_SECRET (else generated once into
-var/jwt_secret; see README.md).  Ctrl-C (or SIGTERM)
-stops every process cleanly.
+var/jwt_secret; see README.md).
+
+``run`` supervises its children as an orchestrator would: a child that dies is started
+again after a growing pause (0.5 s, doubling, at most 10 s) with a line saying so, while
+the others keep serving; the launcher gives up, stopping everything with exit status 1,
+only when one child died more than ``CRM_MAX_RESTARTS`` (5) times within
+``CRM_RESTART_WINDOW_SECONDS`` (60).  ``CRM_INSTANCES=2`` runs two processes of every
+service (competing consumers) and two gateways on the same port (``SO_REUSEPORT``).
+Ctrl-C (or SIGTERM) stops every child with SIGTERM, which lets running workers finish,
+and kills what is still there after ``CRM_STOP_SECONDS`` (30).
 """
 
 import os
@@ -78,16 +86,64 @@ def local_jwt_secret():
         return stream.read().strip()
 
 
-def commands():
-    """``(name, command)`` of every part: the services, then the gateway."""
+def instances():
+    """``CRM_INSTANCES`` (default 1): how many processes of every service and of the gateway run."""
+    try:
+        count = int(os.environ.get("CRM_INSTANCES", "1"))
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SystemExit("[crm] CRM_INSTANCES must be a whole number of at least 1.")
+    return count
+
+
+def commands(count=1):
+    """``(name, command)`` of every child: ``count`` instances of each service and of the gateway.
+
+    The gateway instances share one port: eventlet's ``listen`` (under nameko's web server) sets
+    ``SO_REUSEPORT``, so the kernel spreads the connections over every instance listening there.
+    """
     for each in PARTS:
-        yield each.name, [NAMEKO, "run", "--config", each.config_path, each.module]
+        for number in range(1, count + 1):
+            name = each.name if number == 1 else "{}#{}".format(each.name, number)
+            yield name, [NAMEKO, "run", "--config", each.config_path, each.module]
+
+
+class Child:
+    """One supervised process: restarted with a growing pause when it dies; given up on when it dies
+    ``max_restarts`` times within ``window`` seconds (it cannot run: a bug, a bad configuration)."""
+
+    def __init__(self, name, command, max_restarts, window):
+        self.name, self.command = name, command
+        self.max_restarts, self.window = max_restarts, window
+        self.process = None
+        self.deaths = []  # times of recent deaths
+        self.restart_at = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, start_new_session=True)
+        self.restart_at = None
+
+    def died(self, now):
+        """Called once when the process is found dead: plans the restart; False to give up."""
+        self.deaths = [t for t in self.deaths if now - t < self.window] + [now]
+        if len(self.deaths) > self.max_restarts:
+            return False
+        self.restart_at = now + min(0.5 * 2 ** (len(self.deaths) - 1), 10.0)
+        return True
+
+    def running(self):
+        return self.process is not None and self.process.poll() is None
 
 
 def run():
+    count = instances()
     if not check() or not prepare():
         return 1
-    children = {}
+    max_restarts = int(os.environ.get("CRM_MAX_RESTARTS", "5"))
+    window = float(os.environ.get("CRM_RESTART_WINDOW_SECONDS", "60"))
+    stop_seconds = float(os.environ.get("CRM_STOP_SECONDS", "30"))
+    children = [Child(name, command, max_restarts, window) for name, command in commands(count)]
     stopping = False
 
     def stop(signum=None, frame=None):
@@ -97,31 +153,59 @@ def run():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     os.environ["JWT_SECRET"] = local_jwt_secret()
-    for name, command in commands():
-        children[name] = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    for child in children:
+        child.start()
     port = os.environ.get("GATEWAY_PORT", "8000")
-    say("started {}; gateway on http://127.0.0.1:{} (Ctrl-C stops everything)".format(", ".join(children), port))
+    say(
+        "started {}; gateway on http://127.0.0.1:{} (Ctrl-C stops everything)".format(
+            ", ".join("{} (pid {})".format(c.name, c.process.pid) for c in children), port
+        )
+    )
     status = 0
     while not stopping:
-        for name, child in children.items():
-            if child.poll() is not None:
-                say("{} exited with status {}; stopping everything".format(name, child.returncode))
-                status, stopping = 1, True
-                break
+        now = time.time()
+        for child in children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.start()
+                    say("{} restarted (pid {})".format(child.name, child.process.pid))
+            elif not child.running():
+                code = child.process.returncode
+                if not child.died(now):
+                    say(
+                        "{} keeps dying ({} exits within {:.0f}s, last status {}); stopping everything".format(
+                            child.name, len(child.deaths), window, code
+                        )
+                    )
+                    status, stopping = 1, True
+                    break
+                say(
+                    "{} exited with status {}; restarting it in {:.1f}s".format(
+                        child.name, code, child.restart_at - now
+                    )
+                )
         time.sleep(0.2)
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.time() + 15
-    for name, child in children.items():
-        try:
-            child.wait(max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            say("{} did not stop in time; killing it".format(name))
-            child.kill()
-            child.wait()
+    _stop_all(children, stop_seconds)
     say("stopped")
     return status
+
+
+def _stop_all(children, seconds):
+    """SIGTERM to every child (nameko lets running workers finish), SIGKILL to those still there
+    after ``seconds``."""
+    for child in children:
+        if child.running():
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.time() + seconds
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            say("{} did not stop within {:.0f}s; killing it".format(child.name, seconds))
+            child.process.kill()
+            child.process.wait()
 
 
 def main(argv):

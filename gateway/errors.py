@@ -28,6 +28,8 @@ STATUS_BY_KIND = {
     "internal": 500,
 }
 
+RETRY_AFTER_UNAVAILABLE = 5  # seconds (Retry-After of a 503)
+
 
 class ApiError(Exception):
     """An error raised by the gateway itself (auth, routing, bad JSON, timeouts)."""
@@ -60,4 +62,6 @@ def error_response(error, accept_language=None):
     headers = dict(error.headers or {})
     if error.kind == "unauthenticated":
         headers["WWW-Authenticate"] = "Bearer"
+    if error.kind == "unavailable":  # a service, the broker or a database away: seconds, usually
+        headers.setdefault("Retry-After", str(RETRY_AFTER_UNAVAILABLE))
     return json_response(body, STATUS_BY_KIND.get(error.kind, 500), headers or None)

@@ -25,6 +25,7 @@ from gateway.errors import ApiError, error_response, json_response
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.tokens import invalid_token
 from services.core.contracts.common import MAX_ID
+from services.core.errors import DomainError
 from services.core.schemas import flatten_messages
 
 log = logging.getLogger(__name__)
@@ -227,6 +228,8 @@ def dispatch(router, request, rpc, tokens, idempotency=None, throttle=None):
         return response
     except ApiError as error:
         return error_response(error, accept_language)
+    except DomainError as error:  # the gateway's own database away (DatabaseUnavailable)
+        return error_response(ApiError.from_dict(error.to_dict()), accept_language)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)

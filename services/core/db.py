@@ -8,20 +8,30 @@ Configuration (``config.yml``)::
 
 A transaction that PostgreSQL aborts because of a concurrent one (deadlock, serialization
 failure) raises :class:`~services.core.errors.ConcurrentChange` (HTTP 409, retried by event
-handlers) instead of a driver error (HTTP 500).
+handlers) instead of a driver error (HTTP 500).  A database that cannot be reached (restarting,
+the network away: the driver's connection errors) raises
+:class:`~services.core.errors.ServiceUnavailable` (HTTP 503 with ``Retry-After``, retried by event
+handlers); nothing of the interrupted transaction is kept, and the pool (``pool_pre_ping``)
+reconnects by itself once the database is back.
 
 The session never commits by itself: a use case calls ``session.commit()``
 when its change is complete; whatever is left uncommitted when the worker ends
 is rolled back.
 """
 
+import contextlib
+import logging
+
+import psycopg2
 from nameko.constants import DEFAULT_MAX_WORKERS, MAX_WORKERS_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from services.core.errors import ConcurrentChange
+from services.core.errors import ConcurrentChange, ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,14 +92,30 @@ def make_engine(url, pool_size=5):
         pool_pre_ping=True,
         pool_recycle=1800,
     )
-    event.listen(engine, "handle_error", _concurrency_failure)
+    event.listen(engine, "handle_error", _known_failure)
     return engine
 
 
-def _concurrency_failure(context):
-    """Raise ConcurrentChange in place of a driver error for a deadlock or a serialization failure."""
-    if getattr(context.original_exception, "pgcode", None) in CONCURRENCY_FAILURES:
-        raise ConcurrentChange() from context.original_exception
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "DATABASE_UNAVAILABLE"
+    message = "The database cannot be reached right now; nothing was changed. Retry in a few seconds."
+
+
+def _known_failure(context):
+    """Raise ConcurrentChange for a deadlock or a serialization failure, DatabaseUnavailable when the
+    connection failed or broke, in place of the driver's error (a 500)."""
+    original = context.original_exception
+    if getattr(original, "pgcode", None) in CONCURRENCY_FAILURES:
+        raise ConcurrentChange() from original
+    if context.is_pre_ping:
+        return  # the pool handles a stale connection by itself
+    if context.is_disconnect or _cannot_connect(original):
+        raise DatabaseUnavailable() from original
+
+
+def _cannot_connect(error):
+    """psycopg2's OperationalError with no SQLSTATE: no connection could be made or kept."""
+    return isinstance(error, psycopg2.OperationalError) and not getattr(error, "pgcode", None)
 
 
 class Database(DependencyProvider):
@@ -115,4 +141,16 @@ class Database(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
-            session.close()  # rolls back anything not committed
+            with closing_quietly():
+                session.close()  # rolls back anything not committed
+
+
+@contextlib.contextmanager
+def closing_quietly():
+    """For a worker's teardown: a session whose connection broke (the database went away) cannot
+    roll back, and the pool has already dropped that connection; an error raised from a worker's
+    teardown would make nameko kill the whole service."""
+    try:
+        yield
+    except Exception as error:
+        log.warning("could not close a database session cleanly (%s); its connection is discarded", error)

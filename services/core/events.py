@@ -54,7 +54,7 @@ class RetryingEventHandler(EventHandler):
         key = _event_key(message)
         if exc_info is None:
             self.attempts.pop(key, None)
-            self.queue_consumer.ack_message(message)
+            self._settle(self.queue_consumer.ack_message, message)
             return
         error = exc_info[1]
         attempts = self.attempts[key] = self.attempts.get(key, 0) + 1
@@ -72,7 +72,20 @@ class RetryingEventHandler(EventHandler):
             error,
             pause,
         )
-        eventlet.spawn_after(pause, self.queue_consumer.requeue_message, message)
+        eventlet.spawn_after(pause, self._settle, self.queue_consumer.requeue_message, message)
+
+    def _settle(self, settle, message):
+        """Ack or requeue; on a connection that died meanwhile the broker has requeued the event
+        already, and a failure here must not kill the service (nameko would)."""
+        try:
+            settle(message)
+        except Exception as error:
+            log.warning(
+                "%s could not settle event %s (%r); the broker delivers it again",
+                self.method_name,
+                _event_key(message),
+                error,
+            )
 
     def dead_letter(self, message, error, attempts):
         handler = "{}.{}".format(self.container.service_name, self.method_name)
@@ -93,10 +106,16 @@ class RetryingEventHandler(EventHandler):
                 "x-crm-source-queue": self.queue.name,
             }
         )
-        self.dead_letters.publish(
-            message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name, headers=headers
-        )
-        self.queue_consumer.ack_message(message)
+        try:
+            self.dead_letters.publish(
+                message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.queue.name, headers=headers
+            )
+        except Exception as publish_error:  # broker away: keep the event, try again later
+            log.warning("cannot move event %s to the dead letters now (%r)", _event_key(message), publish_error)
+            self.attempts[_event_key(message)] = attempts - 1
+            eventlet.spawn_after(self.retry_max_seconds, self._settle, self.queue_consumer.requeue_message, message)
+            return
+        self._settle(self.queue_consumer.ack_message, message)
 
 
 def retry_pause(attempts, first, longest):
@@ -112,3 +131,30 @@ def _event_key(message):
 
 
 handles = RetryingEventHandler.decorator
+
+
+def consumer_queues(service_cls, config):
+    """The durable queues of every event handler of ``service_cls`` (nameko's names and bindings:
+    ``evt-<source>-<event type>--<service>.<method>`` on ``<source>.events``)."""
+    from nameko.containers import ServiceContainer
+    from nameko.events import SERVICE_POOL, get_event_exchange
+
+    container = ServiceContainer(service_cls, config)
+    queues = []
+    for entrypoint in container.entrypoints:
+        if isinstance(entrypoint, EventHandler) and entrypoint.handler_type is SERVICE_POOL:
+            name = "evt-{}-{}--{}.{}".format(
+                entrypoint.source_service, entrypoint.event_type, container.service_name, entrypoint.method_name
+            )
+            exchange = get_event_exchange(entrypoint.source_service, config)
+            queues.append(Queue(name, exchange=exchange, routing_key=entrypoint.event_type, durable=True))
+    return queues
+
+
+def declare_consumer_queues(amqp_uri, queues):
+    """Declare ``queues`` (their exchanges and bindings too) and the dead letters: events published
+    before their consumer first starts wait in its queue instead of being dropped."""
+    with Connection(amqp_uri, connect_timeout=10) as connection:
+        channel = connection.channel()
+        for queue in [DEAD_LETTER_QUEUE, *queues]:
+            queue.bind(channel).declare()

@@ -9,25 +9,48 @@ Each argument is a part's name (:mod:`services.core.registry`) or a path to a
 missing and migrates it to the latest revision; ``check`` verifies that the
 database answers.  Exit status 1 with one sentence on stderr when PostgreSQL
 cannot be reached.
+``prepare`` also declares on RabbitMQ the queue of every event handler of each
+service, so an event published before its consumer first starts waits for it.
 """
 
 import argparse
+import importlib
+import inspect
 import os
 import sys
 
+from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from services.core.config import load_config
 from services.core.db import database_url, server_url
+from services.core.events import consumer_queues, declare_consumer_queues
 from services.core.migrations import create_database, upgrade
 from services.core.registry import PARTS, part
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def prepare(config_path):
     config = load_config(config_path)
     create_database(server_url(config), config["DATABASE"]["NAME"])
-    upgrade(os.path.dirname(os.path.abspath(config_path)), database_url(config))
+    package_dir = os.path.dirname(os.path.abspath(config_path))
+    upgrade(package_dir, database_url(config))
+    declare_consumer_queues(
+        config["AMQP_URI"], [q for cls in service_classes(package_dir) for q in consumer_queues(cls, config)]
+    )
+
+
+def service_classes(package_dir):
+    """The nameko service classes of the package at ``package_dir`` (its ``service`` module)."""
+    package = os.path.relpath(os.path.abspath(package_dir), ROOT).replace(os.sep, ".")
+    module = importlib.import_module(package + ".service")
+    return [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__ and isinstance(getattr(cls, "name", None), str)
+    ]
 
 
 def check(config_path):
@@ -62,6 +85,9 @@ def main(argv=None):
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             print("Cannot reach PostgreSQL for {} ({}).".format(config_path, reason), file=sys.stderr)
+            return 1
+        except (BrokerError, OSError) as exc:
+            print("Cannot reach RabbitMQ for {} ({}).".format(config_path, exc), file=sys.stderr)
             return 1
     return 0
 

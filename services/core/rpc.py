@@ -10,14 +10,36 @@ dropped by nameko's reply listener.
 
 Every call relays the callee's domain errors (:func:`~services.core.errors.relayed`): a 404,
 403 or 409 of the other service is raised here as the same kind, so the HTTP client gets that
-status, never a 500.
+status, never a 500.  A call that cannot even be sent because the broker is away raises
+ServiceUnavailable (503) after nameko's few quick retries.
+
+The serving side is :func:`rpc`, nameko's ``@rpc`` made to survive the broker going away:
+
+- nameko publishes the reply with three quick retries and, when they fail (the broker restarts
+  for more than ~3 s), the worker raises ``OperationalError`` and nameko kills the whole
+  service.  Here the reply is retried for about ``RPC_TIMEOUT`` seconds (past it the caller has
+  stopped waiting), then given up with an error line; the service keeps running.
+- A request the broker delivers again (``redelivered``: the instance that had it died, or lost
+  its connection, before acknowledging it) may already have been carried out, and most commands
+  are not idempotent: it is not run again but answered ``503 SERVICE_UNAVAILABLE`` ("interrupted;
+  check before sending it again").  A call is thus carried out at most once; the caller gets one
+  answer, or a 504 after ``RPC_TIMEOUT``.
 """
 
 import logging
 
 import eventlet
+from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
 
 from services.core.config import setting
 from services.core.errors import ServiceTimeout, ServiceUnavailable, relayed
@@ -38,6 +60,9 @@ def send(method_proxy, *args, **kwargs):
         return method_proxy.call_async(*args, **kwargs)
     except UnknownService:
         raise ServiceUnavailable("The {} service is not running.".format(method_proxy.service_name))
+    except (OperationalError, ConnectionError) as error:
+        log.warning("cannot send a call to %s: the broker is unreachable (%s)", method_proxy.service_name, error)
+        raise ServiceUnavailable("The message broker cannot be reached; retry in a few seconds.")
 
 
 def wait_for(reply, service, timeout):
@@ -83,3 +108,72 @@ class TimedRpcProxy(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         return TimedServiceProxy(self.timeout, worker_ctx, self.target_service, self.rpc_reply_listener, **self.options)
+
+
+def reply_retry_policy(timeout):
+    """kombu's retry policy for a reply: about ``timeout`` seconds of attempts, 1 s apart at most."""
+    return {"max_retries": int(timeout) + 2, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1.0}
+
+
+class ReliableResponder(Responder):
+    """nameko's Responder, whose publisher retries for about ``RPC_TIMEOUT`` seconds."""
+
+    def __init__(self, *args, retry_policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.retry_policy = retry_policy
+
+    def publisher_cls(self, amqp_uri, **kwargs):
+        return Publisher(amqp_uri, retry_policy=self.retry_policy, **kwargs)
+
+
+class ReliableRpcConsumer(RpcConsumer):
+    def setup(self):
+        super().setup()
+        self.retry_policy = reply_retry_policy(rpc_timeout(self.container.config))
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = ReliableResponder(
+            config[AMQP_URI_CONFIG_KEY],
+            get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+            retry_policy=self.retry_policy,
+        )
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        except Exception as error:  # the broker stayed away longer than the caller waits
+            log.error(
+                "could not send the reply to %s (%r); the caller has timed out",
+                message.delivery_info.get("routing_key"),
+                error,
+            )
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception as error:  # the channel died with its connection: the broker requeued it
+            log.warning("could not acknowledge %s (%r)", message.delivery_info.get("routing_key"), error)
+        return result, exc_info
+
+
+class Interrupted(ServiceUnavailable):
+    code = "REQUEST_INTERRUPTED"
+    message = (
+        "The service was interrupted while handling this request; it may or may not have been carried out. "
+        "Check before sending it again."
+    )
+
+
+class ReliableRpc(Rpc):
+    rpc_consumer = ReliableRpcConsumer()
+
+    def handle_message(self, body, message):
+        if not message.delivery_info.get("redelivered"):
+            return super().handle_message(body, message)
+        log.warning("%s delivered again: not run twice, answered as interrupted", message.delivery_info["routing_key"])
+        error = Interrupted()
+        self.rpc_consumer.handle_result(message, None, (Interrupted, error, None))
+
+
+rpc = ReliableRpc.decorator

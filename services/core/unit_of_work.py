@@ -32,7 +32,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.core import business_time
 from services.core.actor import actor_of
-from services.core.db import database_url, make_engine
+from services.core.db import closing_quietly, database_url, make_engine
 from services.core.outbox import record_event
 from services.core.rpc import TimedServiceProxy, rpc_timeout
 
@@ -170,4 +170,5 @@ class UnitOfWorkProvider(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         uow = self.units.pop(worker_ctx, None)
         if uow is not None:
-            uow.close()
+            with closing_quietly():
+                uow.close()

@@ -1,8 +1,7 @@
-from nameko.rpc import rpc
-
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.customers import counterparts, groups, history, messaging, ownership, profiles, rating, related, sharing
 

@@ -1,7 +1,6 @@
-from nameko.rpc import rpc
-
 from services.core.errors import EXPECTED
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.directory import authentication, departments, users
 

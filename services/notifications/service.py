@@ -1,9 +1,9 @@
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.notifications import batches, brandnames, delivery_reports, message_log, opt_outs, sending, ticket_notices
 from services.notifications.providers import Providers

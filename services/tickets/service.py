@@ -1,11 +1,11 @@
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.core.errors import EXPECTED
 from services.core.events import handles
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.tickets import dispatcher, kpi, support_groups, tickets
 

@@ -5,10 +5,10 @@ case of :mod:`accounts`, :mod:`vouchers` or :mod:`ledger`.
 """
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.core.errors import EXPECTED
 from services.core.outbox import OutboxRelay
+from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.treasury import accounts, ledger, vouchers
 from services.treasury.periods import business_zone

@@ -188,11 +188,14 @@ def test_models_and_migrations_agree(part, databases):
 
 
 def test_event_recorded_before_its_consumer_starts_is_delivered(container_factory, config, session):
+    from services.core.events import consumer_queues, declare_consumer_queues
+
+    declare_consumer_queues(config["AMQP_URI"], consumer_queues(Listener, config))  # the prepare step
     container_factory(Producer, config).start()
     target = department(session, "early")
     event_id = record_event(session, "thing_happened", {"department_id": target})
     session.commit()
-    time.sleep(0.5)  # the relay has tried: no queue is bound yet
+    time.sleep(0.5)  # the relay has published it: it waits in the listener's queue
     container_factory(Listener, config).start()
     assert wait_until(lambda: DELIVERIES == [event_id])
     assert name_of(session, target) == "early+"
@@ -295,25 +298,40 @@ def test_event_that_keeps_failing_ends_in_dead_letters(container_factory, servic
     assert FAILURES["left"] == 1000 - 3 and name_of(session, target) == "poison"
 
 
-def test_event_without_consumer_does_not_hold_back_the_others(session):
+def test_event_without_consumer_leaves_the_outbox_counted_and_order_is_kept(session):
     from services.core.outbox import relay_batch
 
-    waiting = [record_event(session, "nobody_listens", {}) for _ in range(2)]
-    wanted = record_event(session, "thing_happened", {})
+    recorded = [record_event(session, "nobody_listens" if n % 2 else "thing_happened", {"n": n}) for n in range(5)]
     session.commit()
-    published = []
+    batches = []
 
-    def publish(event_type, payload, context):
-        if event_type == "nobody_listens":
-            return False
-        published.append(payload["id"])
-        return True
+    def publish_batch(rows):
+        batches.append([row.payload["id"] for row in rows])
+        return {row.payload["id"] for row in rows if row.event_type == "nobody_listens"}
 
     with session.get_bind().connect() as connection:
         with connection.begin():
-            assert relay_batch(connection, publish, batch_size=2) == 0  # both unroutable: put off
+            assert relay_batch(connection, publish_batch, batch_size=3) == (2, 1)
         with connection.begin():
-            assert relay_batch(connection, publish, batch_size=2) == 1
-        remaining = connection.execute(select(outbox.c.event_id, outbox.c.attempts)).all()
-    assert published == [wanted]
-    assert sorted(remaining) == sorted((event_id, 1) for event_id in waiting)
+            assert relay_batch(connection, publish_batch, batch_size=3) == (1, 1)
+        with connection.begin():
+            assert relay_batch(connection, publish_batch, batch_size=3) == (0, 0)
+        remaining = connection.execute(select(outbox.c.event_id)).all()
+    assert batches == [recorded[:3], recorded[3:]] and remaining == []
+
+
+def test_a_failed_batch_stays_in_the_outbox(session):
+    from services.core.outbox import relay_batch
+
+    recorded = [record_event(session, "thing_happened", {"n": n}) for n in range(3)]
+    session.commit()
+
+    def broker_away(rows):
+        raise ConnectionError("broker away")
+
+    with session.get_bind().connect() as connection:
+        with pytest.raises(ConnectionError):
+            with connection.begin():
+                relay_batch(connection, broker_away)
+        remaining = connection.scalars(select(outbox.c.event_id).order_by(outbox.c.id)).all()
+    assert remaining == recorded
