@@ -251,10 +251,11 @@ def update_department(session, actor, department_id, data):
     require_admin(actor)
     data = load(department_schema, data, partial=True)
     department = _department(session, department_id)
-    if "name" in data:
-        department.name = data["name"]
+    # managers first: their query autoflushes, and a taken name must fail in flush_unique (409), not there
     if "manager_ids" in data:
         department.managers = _managers(session, data["manager_ids"])
+    if "name" in data:
+        department.name = data["name"]
     flush_unique(session, exceptions.DepartmentNameTaken)
     session.commit()
     session.refresh(department)
