@@ -16,3 +16,33 @@ def test_wrong_method_on_a_known_path_is_405_with_allow(admin):
 def test_unknown_path_is_still_404(admin):
     response = admin.get("/api/v1/no-such-thing")
     assert response.status_code == 404
+
+
+def test_the_document_and_the_behaviour_agree_on_empty_patch_bodies(system, admin, new_department):
+    document = admin.get("/api/v1/openapi.json").json()
+    department = new_department()
+    path = "/api/v1/departments/{}".format(department["id"])
+    operation = document["paths"]["/api/v1/departments/{department_id}"]["patch"]
+    assert operation["requestBody"]["required"] is False
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/DepartmentPatch")
+    for body in (None, {}):
+        response = admin.request("PATCH", path, json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == department["name"]
+    # a POST body stays required: an empty one is a 400 naming the missing fields
+    assert document["paths"]["/api/v1/departments"]["post"]["requestBody"]["required"] is True
+    response = admin.request("POST", "/api/v1/departments")
+    assert response.status_code == 400 and "name" in response.json()["error"]["fields"]
+
+
+def test_responses_never_require_write_only_fields(admin):
+    document = admin.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("User", "Me"):
+        assert "password" not in schemas[name]["properties"]
+        assert "password" not in schemas[name].get("required", [])
+    assert "password" in schemas["UserInput"]["required"]
+    assert schemas["UserInput"]["properties"]["password"]["writeOnly"] is True
+    assert "id" not in schemas["UserInput"]["properties"]  # read-only fields are not sent
+    assert "required" not in schemas["UserPatch"]
+    assert "customer_ids" in schemas["BulkGroupsInput"]["description"]

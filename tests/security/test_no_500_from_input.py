@@ -200,3 +200,13 @@ def test_error_bodies_are_json(admin):
     response = admin.post("/api/v1/customers", data=b"\xff\xfe", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     json.loads(response.content)
+
+
+def test_renaming_a_department_to_a_taken_name_with_managers_is_409(admin, new_department):
+    taken, renamed = new_department(), new_department()
+    path = "/api/v1/departments/{}".format(renamed["id"])
+    for body in ({"name": taken["name"]}, {"name": taken["name"], "manager_ids": [admin.user["id"]]}):
+        response = admin.patch(path, body)
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "DEPARTMENT_NAME_TAKEN"
+    assert admin.get(path).json()["manager_ids"] == []
