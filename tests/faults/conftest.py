@@ -22,8 +22,9 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
+from deploy.harness import free_port, wait_healthy
 from tests.conftest import ROOT, unique
-from tests.e2e.conftest import Client, _drop_databases, closed_advertising_window, free_port, wait_healthy
+from tests.e2e.conftest import Client, closed_advertising_window
 from tests.faults.proxy import Proxy
 
 
@@ -151,7 +152,7 @@ def fault_system(infra, make_vhost, tmp_path_factory):
         log.close()
         for engine in system.engines.values():
             engine.dispose()
-        _drop_databases(infra, prefix)
+        infra.drop_databases(prefix)
         broker.stop()
         db.stop()
 

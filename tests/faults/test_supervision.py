@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, random_name
-from tests.e2e.conftest import _drop_databases
+from deploy.harness import random_name
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
 
@@ -68,7 +68,7 @@ def test_a_service_that_cannot_start_stops_the_system_with_one_clear_sentence(in
             timeout=240,
         )
     finally:
-        _drop_databases(infra, prefix)
+        infra.drop_databases(prefix)
     lines = [line for line in done.stdout.splitlines() if line.startswith("[crm]")]
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert any("restarting it in 0.5s" in line for line in lines), lines
