@@ -1,6 +1,6 @@
 """Domain errors of the directory service (subclasses of services.core.errors kinds)."""
 
-from services.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 
 class InvalidCredentials(Unauthenticated):
@@ -36,3 +36,10 @@ class LastAdmin(Conflict):
 class WrongCurrentPassword(InvalidInput):
     code = "WRONG_CURRENT_PASSWORD"
     message = "The current password is wrong."
+
+
+class OnlyAdminMayChange(Forbidden):
+    """A user editing what only an admin may (the one code of a missing role, as ``require_admin``)."""
+
+    code = "ROLE_REQUIRED"
+    message = "This change needs the role: admin; you may edit your own name, email, phone and password."
