@@ -11,7 +11,7 @@ MOVE_KINDS = ("receipt", "issue", "transfer", "adjustment")
 MOVE_STATUSES = ("draft", "posted", "cancelled")
 MAX_LINES = 1000
 MAX_QUANTITY = 1_000_000_000
-NOT_BLANK = validate.Regexp(r"(?s).*\S", error="Must not be blank.")
+NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
 
 
 class Warehouse(Schema):
