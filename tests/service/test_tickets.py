@@ -443,7 +443,8 @@ def test_kpi_of_a_scripted_week(session, tickets):
     ticket("assigned", 22, at(5, 0), history=[("assigned", 22, at(5, 0))])
     session.commit()
 
-    report = call(tickets, "employee_kpi", {"from": "2026-11-02", "to": "2026-11-09"})
+    # the week in UTC (a date-only bound would be a whole day in the business time zone)
+    report = call(tickets, "employee_kpi", {"from": "2026-11-02T00:00:00Z", "to": "2026-11-09T00:00:00Z"})
     rows = {row["user_id"]: row for row in report["items"]}
     assert rows[21] == {
         "user_id": 21,

@@ -4,6 +4,7 @@ import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.core.contracts import common
 from services.core.contracts.common import PageQuery, id_list
 
 POSITIVE_ID = validate.Range(min=1)
@@ -16,10 +17,10 @@ NOT_BLANK = validate.Regexp(r"[\s\S]*\S", error="Must not be blank.")
 
 class Warehouse(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=[validate.Length(min=1, max=50), NOT_BLANK])
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
-    address = fields.String(load_default="", validate=validate.Length(max=500))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    code = common.String(required=True, validate=[validate.Length(min=1, max=50), NOT_BLANK])
+    name = common.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
+    address = common.String(load_default="", validate=validate.Length(max=500))
+    note = common.String(load_default="", validate=validate.Length(max=2000))
     manager_ids = id_list(
         load_default=list,
         validate=validate.Length(max=100),
@@ -31,16 +32,16 @@ class Warehouse(Schema):
 
 
 class WarehouseQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of the code or the name"})
+    q = common.String(validate=validate.Length(max=200), metadata={"description": "Part of the code or the name"})
     active = fields.Boolean()
     manager_id = fields.Integer(validate=POSITIVE_ID)
 
 
 class StockItem(Schema):
     product_id = fields.Integer()
-    sku = fields.String()
-    name = fields.String()
-    unit = fields.String()
+    sku = common.String()
+    name = common.String()
+    unit = common.String()
     quantity = fields.Integer()
 
 
@@ -52,9 +53,9 @@ class StockQuery(PageQuery):
 
 class Product(Schema):
     id = fields.Integer(dump_only=True)
-    sku = fields.String(required=True, validate=[validate.Length(min=1, max=64), NOT_BLANK])
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
-    unit = fields.String(load_default="pcs", validate=[validate.Length(min=1, max=30), NOT_BLANK])
+    sku = common.String(required=True, validate=[validate.Length(min=1, max=64), NOT_BLANK])
+    name = common.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
+    unit = common.String(load_default="pcs", validate=[validate.Length(min=1, max=30), NOT_BLANK])
     active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -62,8 +63,8 @@ class Product(Schema):
 
 class ProductOnHand(Schema):
     warehouse_id = fields.Integer()
-    warehouse_code = fields.String()
-    warehouse_name = fields.String()
+    warehouse_code = common.String()
+    warehouse_name = common.String()
     quantity = fields.Integer()
 
 
@@ -76,7 +77,7 @@ class ProductDetail(Product):
 
 
 class ProductQuery(PageQuery):
-    q = fields.String(
+    q = common.String(
         validate=validate.Length(max=200), metadata={"description": "Part of the SKU or the name (% and _ literal)"}
     )
     active = fields.Boolean()
@@ -94,7 +95,7 @@ class MoveLine(Schema):
 
 class StockMove(Schema):
     id = fields.Integer(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf(MOVE_KINDS))
+    kind = common.String(required=True, validate=validate.OneOf(MOVE_KINDS))
     warehouse_id = fields.Integer(
         required=True,
         validate=POSITIVE_ID,
@@ -103,10 +104,10 @@ class StockMove(Schema):
     to_warehouse_id = fields.Integer(
         load_default=None, allow_none=True, validate=POSITIVE_ID, metadata={"description": "A transfer's destination"}
     )
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = common.String(load_default="", validate=validate.Length(max=2000))
     lines = fields.List(fields.Nested(MoveLine), required=True, validate=validate.Length(min=1, max=MAX_LINES))
     line_count = fields.Integer(dump_only=True)
-    status = fields.String(dump_only=True, metadata={"enum": list(MOVE_STATUSES)})
+    status = common.String(dump_only=True, metadata={"enum": list(MOVE_STATUSES)})
     created_by = fields.Integer(dump_only=True)
     posted_by = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -140,8 +141,8 @@ class StockMoveQuery(PageQuery):
     warehouse_id = fields.Integer(
         validate=POSITIVE_ID, metadata={"description": "Moves from or to this warehouse (its managers and admins)"}
     )
-    kind = fields.String(validate=validate.OneOf(MOVE_KINDS))
-    status = fields.String(validate=validate.OneOf(MOVE_STATUSES))
+    kind = common.String(validate=validate.OneOf(MOVE_KINDS))
+    status = common.String(validate=validate.OneOf(MOVE_STATUSES))
 
 
 class DateOrDateTime(fields.Field):
@@ -179,9 +180,9 @@ class LedgerEntry(Schema):
     id = fields.Integer()
     warehouse_id = fields.Integer()
     product_id = fields.Integer()
-    sku = fields.String()
+    sku = common.String()
     move_id = fields.Integer()
-    kind = fields.String(metadata={"enum": list(MOVE_KINDS)})
+    kind = common.String(metadata={"enum": list(MOVE_KINDS)})
     change = fields.Integer(metadata={"description": "Signed change of on-hand"})
     quantity = fields.Integer(metadata={"description": "Running on-hand of the product in the warehouse after it"})
     posted_at = fields.DateTime()

@@ -9,6 +9,7 @@ import numbers
 
 from marshmallow import Schema, fields, validate
 
+from services.core.contracts import common
 from services.core.contracts.common import PageQuery
 
 ACCOUNT_TYPES = ("cash", "bank")
@@ -77,7 +78,7 @@ class DateOrMoment(fields.Field):
 
 
 def _text(max_length, **kwargs):
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+    return common.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
 # -- money accounts -------------------------------------------------------------------
@@ -87,11 +88,11 @@ class MoneyAccount(Schema):
     """A cash book (``cash``) or a bank account (``bank``, with its bank and number)."""
 
     id = fields.Integer(dump_only=True)
-    type = fields.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
+    type = common.String(required=True, validate=validate.OneOf(ACCOUNT_TYPES))
     name = _text(200, required=True)
     bank_name = _text(200, load_default=None, allow_none=True)
     account_number = _text(50, load_default=None, allow_none=True)
-    currency = fields.String(load_default="VND", validate=validate.OneOf(("VND",)))
+    currency = common.String(load_default="VND", validate=validate.OneOf(("VND",)))
     opening_balance = Money(load_default=0)
     balance = fields.Integer(dump_only=True, metadata={"description": "opening balance + confirmed entries"})
     active = fields.Boolean(load_default=True)
@@ -110,14 +111,14 @@ class MoneyAccountChange(Schema):
 
 
 class MoneyAccountQuery(PageQuery):
-    type = fields.String(validate=validate.OneOf(ACCOUNT_TYPES))
+    type = common.String(validate=validate.OneOf(ACCOUNT_TYPES))
     active = fields.Boolean()
-    q = fields.String(validate=validate.Length(max=200))
+    q = common.String(validate=validate.Length(max=200))
 
 
 class OneKindQuery(PageQuery):
     active = fields.Boolean()
-    q = fields.String(validate=validate.Length(max=200))
+    q = common.String(validate=validate.Length(max=200))
 
 
 # -- vouchers ---------------------------------------------------------------------------
@@ -127,16 +128,16 @@ class Voucher(Schema):
     """A receipt, payment or transfer; money moves only when it is confirmed."""
 
     id = fields.Integer(dump_only=True)
-    number = fields.String(dump_only=True, metadata={"description": "e.g. PT-2026-000001 (per kind and year)"})
-    kind = fields.String(required=True, validate=validate.OneOf(VOUCHER_KINDS))
-    status = fields.String(dump_only=True)
+    number = common.String(dump_only=True, metadata={"description": "e.g. PT-2026-000001 (per kind and year)"})
+    kind = common.String(required=True, validate=validate.OneOf(VOUCHER_KINDS))
+    status = common.String(dump_only=True)
     amount = Money(minimum=1, required=True)
     from_account_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
     to_account_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
     person_in_charge_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
-    counterpart_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(COUNTERPART_TYPES))
+    counterpart_type = common.String(load_default=None, allow_none=True, validate=validate.OneOf(COUNTERPART_TYPES))
     counterpart_id = fields.Integer(load_default=None, allow_none=True, validate=POSITIVE_ID)
-    counterpart_code = fields.String(dump_only=True, allow_none=True)
+    counterpart_code = common.String(dump_only=True, allow_none=True)
     counterpart_name = _text(300, load_default=None, allow_none=True)
     category = _text(100, load_default=None, allow_none=True)
     date = DateOrMoment(
@@ -144,15 +145,15 @@ class Voucher(Schema):
         allow_none=True,
         metadata={"description": "voucher date: a date-time with offset (default now), or a date (its start)"},
     )
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = common.String(load_default="", validate=validate.Length(max=2000))
     reverses_id = fields.Integer(dump_only=True, allow_none=True)
     reversed_by_id = fields.Integer(dump_only=True, allow_none=True)
     created_by_id = fields.Integer(dump_only=True)
     confirmed_by_id = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.String(dump_only=True)
-    updated_at = fields.String(dump_only=True)
-    confirmed_at = fields.String(dump_only=True, allow_none=True)
-    cancelled_at = fields.String(dump_only=True, allow_none=True)
+    created_at = common.String(dump_only=True)
+    updated_at = common.String(dump_only=True)
+    confirmed_at = common.String(dump_only=True, allow_none=True)
+    cancelled_at = common.String(dump_only=True, allow_none=True)
 
 
 class VoucherChange(Schema):
@@ -162,18 +163,18 @@ class VoucherChange(Schema):
     from_account_id = fields.Integer(allow_none=True, validate=POSITIVE_ID)
     to_account_id = fields.Integer(allow_none=True, validate=POSITIVE_ID)
     person_in_charge_id = fields.Integer(allow_none=True, validate=POSITIVE_ID)
-    counterpart_type = fields.String(allow_none=True, validate=validate.OneOf(COUNTERPART_TYPES))
+    counterpart_type = common.String(allow_none=True, validate=validate.OneOf(COUNTERPART_TYPES))
     counterpart_id = fields.Integer(allow_none=True, validate=POSITIVE_ID)
     counterpart_name = _text(300, allow_none=True)
     category = _text(100, allow_none=True)
     date = DateOrMoment()
-    note = fields.String(validate=validate.Length(max=2000))
+    note = common.String(validate=validate.Length(max=2000))
 
 
 class VoucherQuery(PageQuery):
-    kind = fields.List(fields.String(validate=validate.OneOf(VOUCHER_KINDS)))
-    status = fields.List(fields.String(validate=validate.OneOf(VOUCHER_STATUSES)))
-    counterpart_type = fields.List(fields.String(validate=validate.OneOf(COUNTERPART_TYPES)))
+    kind = fields.List(common.String(validate=validate.OneOf(VOUCHER_KINDS)))
+    status = fields.List(common.String(validate=validate.OneOf(VOUCHER_STATUSES)))
+    counterpart_type = fields.List(common.String(validate=validate.OneOf(COUNTERPART_TYPES)))
     counterpart_id = fields.Integer(validate=POSITIVE_ID)
     account_id = fields.Integer(validate=POSITIVE_ID)
     start = DateOrMoment(
@@ -216,10 +217,10 @@ class PeriodQuery(PageQuery):
 class LedgerEntry(Schema):
     id = fields.Integer()
     voucher_id = fields.Integer()
-    number = fields.String()
-    kind = fields.String()
-    posted_at = fields.String()
-    date = fields.String()
+    number = common.String()
+    kind = common.String()
+    posted_at = common.String()
+    date = common.String()
     debit = fields.Integer()
     credit = fields.Integer()
     balance = fields.Integer(metadata={"description": "the account's balance after this entry"})
@@ -242,8 +243,8 @@ class TrialBalanceQuery(Schema):
 
 class TrialBalanceRow(Schema):
     account_id = fields.Integer()
-    type = fields.String(metadata={"description": "cash, bank, or outside (customers, suppliers, employees, others)"})
-    name = fields.String()
+    type = common.String(metadata={"description": "cash, bank, or outside (customers, suppliers, employees, others)"})
+    name = common.String()
     opening = fields.Integer()
     debits = fields.Integer()
     credits = fields.Integer()
@@ -251,8 +252,8 @@ class TrialBalanceRow(Schema):
 
 
 class TrialBalance(Schema):
-    start = fields.String(data_key="from", allow_none=True)
-    at = fields.String()
+    start = common.String(data_key="from", allow_none=True)
+    at = common.String()
     items = fields.List(fields.Nested(TrialBalanceRow), required=True)
     totals = fields.Nested(TrialBalanceRow(only=("opening", "debits", "credits", "closing")))
     transfers_net = fields.Integer(metadata={"description": "debits - credits of every transfer's entries: 0"})
