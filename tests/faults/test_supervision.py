@@ -53,7 +53,7 @@ def test_a_service_that_cannot_start_stops_the_system_with_one_clear_sentence(in
         DATABASE_URL=infra.database_url,
         DATABASE_PREFIX=prefix,
         GATEWAY_PORT="0",
-        MAX_WORKERS="not-a-number",  # every service fails in setup
+        BUSINESS_TIME_ZONE="Mars/Olympus",  # every service fails in setup (prepare does not start them)
         CRM_MAX_RESTARTS="1",
         PYTHONWARNINGS="ignore",
         LOG_LEVEL="CRITICAL",

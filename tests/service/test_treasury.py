@@ -3,6 +3,7 @@ on the bus: accounts, vouchers and their rules, the money moving only at confirm
 the filter with totals, the ledger, the trial balance, the events, and who may do what."""
 
 import contextlib
+import uuid
 
 import eventlet
 import pytest
@@ -89,7 +90,7 @@ class Treasury:
         return self("create_account", {"type": "cash", "name": name, "opening_balance": opening})
 
     def bank(self, opening=0, number=None):
-        number = number or "ACC{}".format(id(object()))
+        number = number or "ACC" + uuid.uuid4().hex[:12]
         return self(
             "create_account",
             {
