@@ -285,11 +285,9 @@ def explain(engine, params):
     from services.core.schemas import load
     from services.treasury import vouchers
     from services.treasury.models import Voucher
-    from services.treasury.periods import business_zone
 
-    zone = business_zone({})
     query = load(vouchers.VoucherQuery(), {k: v for k, v in params.items()})
-    conditions = vouchers._filter(query, zone)
+    conditions = vouchers._filter(query)
     money_in, money_out = vouchers._totals_conditions(query.get("account_id"))
 
     totals = select(

@@ -43,3 +43,13 @@ def day_start(day):
 def day_end(day):
     """The first instant after ``day``: a period ending on ``day`` includes all of it (excluded bound)."""
     return day_start(day + datetime.timedelta(days=1))
+
+
+def shown(moment):
+    """A timestamp as answered: ISO 8601 in the business time zone, with its offset (None stays None)."""
+    return None if moment is None else local(moment).isoformat()
+
+
+def now():
+    """This instant (aware, UTC)."""
+    return datetime.datetime.now(datetime.UTC)

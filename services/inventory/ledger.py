@@ -8,20 +8,20 @@ posting, under the on-hand row's lock, so the running quantity of an entry is ex
 from sqlalchemy import select
 
 from services.core.actor import require_actor
+from services.core.business_time import shown
 from services.core.contracts.inventory import LedgerQuery
 from services.core.schemas import load, paginate
-from services.inventory import business_time
 from services.inventory.models import Product, StockLedgerEntry, StockMove
 from services.inventory.warehouses import get_or_404, require_manager
 
 
-def ledger(uow, warehouse_id, query, zone):
-    """``from`` / ``to``: a date is that whole day in the business time zone; a date-time is a moment
-    (both bounds included)."""
+def ledger(uow, warehouse_id, query):
+    """``from`` / ``to``: a date is that whole day in the business time zone; a date-time is that
+    instant (``to`` excluded), :class:`services.core.contracts.common.PeriodBound`."""
     require_actor(uow.actor)
     query = load(LedgerQuery(), query)
-    start = business_time.period_start(query.get("from_"), zone)
-    end = business_time.period_end(query.get("to"), zone)
+    start = query.get("from_")
+    end = query.get("to")
     statement = (
         select(
             StockLedgerEntry.id,
@@ -48,7 +48,7 @@ def ledger(uow, warehouse_id, query, zone):
 
     def entry(row):
         data = row._asdict()
-        data["posted_at"] = business_time.local(row.posted_at, zone)
+        data["posted_at"] = shown(row.posted_at)
         return data
 
     with uow:

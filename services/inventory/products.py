@@ -8,7 +8,7 @@ from services.core.contracts.inventory import Product as ProductSchema
 from services.core.contracts.inventory import ProductDetail, ProductQuery
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
-from services.inventory import business_time, exceptions
+from services.inventory import exceptions
 from services.inventory.models import Product, Stock, Warehouse, WarehouseManager
 from services.inventory.warehouses import contains
 
@@ -35,7 +35,7 @@ def get_or_404(session, product_id, lock=False):
     return product
 
 
-def list_products(uow, query, zone):
+def list_products(uow, query):
     require_actor(uow.actor)
     query = load(ProductQuery(), query)
     statement = select(Product).order_by(func.lower(Product.sku))
@@ -49,7 +49,7 @@ def list_products(uow, query, zone):
             statement,
             query["page"],
             query["page_size"],
-            lambda product: business_time.dump(product_schema, product, zone),
+            lambda product: product_schema.dump(product),
         )
 
 
@@ -73,16 +73,16 @@ def on_hand(session, actor, product_id):
     return [row._asdict() for row in session.execute(statement)]
 
 
-def get_product(uow, product_id, zone):
+def get_product(uow, product_id):
     require_actor(uow.actor)
     with uow:
         product = get_or_404(uow.session, product_id)
-        data = business_time.dump(detail_schema, product, zone)
+        data = detail_schema.dump(product)
         data["on_hand"] = on_hand(uow.session, uow.actor, product_id)
         return data
 
 
-def create_product(uow, data, zone):
+def create_product(uow, data):
     data = load(product_schema, data)
     with uow:
         require_editor(uow.session, uow.actor)
@@ -93,10 +93,10 @@ def create_product(uow, data, zone):
         flush_unique(uow.session, exceptions.ProductSkuTaken)
         uow.session.refresh(product)
         uow.commit()
-        return business_time.dump(product_schema, product, zone)
+        return product_schema.dump(product)
 
 
-def update_product(uow, product_id, data, zone):
+def update_product(uow, product_id, data):
     data = load(product_schema, data, partial=True)
     with uow:
         require_editor(uow.session, uow.actor)
@@ -110,4 +110,4 @@ def update_product(uow, product_id, data, zone):
         flush_unique(uow.session, exceptions.ProductSkuTaken)
         uow.session.refresh(product)
         uow.commit()
-        return business_time.dump(product_schema, product, zone)
+        return product_schema.dump(product)

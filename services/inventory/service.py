@@ -3,7 +3,6 @@ from services.core.outbox import OutboxRelay
 from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.inventory import ledger, products, stock_moves, warehouses
-from services.inventory.business_time import BusinessTimeZone
 
 
 class InventoryService:
@@ -12,7 +11,6 @@ class InventoryService:
     name = "inventory"
 
     uow = UnitOfWorkProvider("directory")
-    zone = BusinessTimeZone()
     outbox = OutboxRelay()
 
     @rpc
@@ -23,19 +21,19 @@ class InventoryService:
 
     @rpc(expected_exceptions=EXPECTED)
     def list_warehouses(self, query=None):
-        return warehouses.list_warehouses(self.uow, query, self.zone)
+        return warehouses.list_warehouses(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_warehouse(self, warehouse_id):
-        return warehouses.get_warehouse(self.uow, warehouse_id, self.zone)
+        return warehouses.get_warehouse(self.uow, warehouse_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_warehouse(self, data):
-        return warehouses.create_warehouse(self.uow, data, self.zone)
+        return warehouses.create_warehouse(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_warehouse(self, warehouse_id, data):
-        return warehouses.update_warehouse(self.uow, warehouse_id, data, self.zone)
+        return warehouses.update_warehouse(self.uow, warehouse_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_warehouse(self, warehouse_id):
@@ -47,48 +45,48 @@ class InventoryService:
 
     @rpc(expected_exceptions=EXPECTED)
     def warehouse_ledger(self, warehouse_id, query=None):
-        return ledger.ledger(self.uow, warehouse_id, query, self.zone)
+        return ledger.ledger(self.uow, warehouse_id, query)
 
     # -- products -------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def list_products(self, query=None):
-        return products.list_products(self.uow, query, self.zone)
+        return products.list_products(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_product(self, product_id):
-        return products.get_product(self.uow, product_id, self.zone)
+        return products.get_product(self.uow, product_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_product(self, data):
-        return products.create_product(self.uow, data, self.zone)
+        return products.create_product(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_product(self, product_id, data):
-        return products.update_product(self.uow, product_id, data, self.zone)
+        return products.update_product(self.uow, product_id, data)
 
     # -- stock moves ------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def list_stock_moves(self, query=None):
-        return stock_moves.list_moves(self.uow, query, self.zone)
+        return stock_moves.list_moves(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_stock_move(self, move_id):
-        return stock_moves.get_move(self.uow, move_id, self.zone)
+        return stock_moves.get_move(self.uow, move_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_stock_move(self, data):
-        return stock_moves.create_move(self.uow, data, self.zone)
+        return stock_moves.create_move(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_stock_move(self, move_id, data):
-        return stock_moves.update_move(self.uow, move_id, data, self.zone)
+        return stock_moves.update_move(self.uow, move_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_stock_move(self, move_id):
-        return stock_moves.cancel_move(self.uow, move_id, self.zone)
+        return stock_moves.cancel_move(self.uow, move_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def post_stock_move(self, move_id):
-        return stock_moves.post_move(self.uow, move_id, self.zone)
+        return stock_moves.post_move(self.uow, move_id)

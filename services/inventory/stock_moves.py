@@ -25,11 +25,12 @@ import datetime
 from sqlalchemy import func, or_, select, text
 
 from services.core.actor import require_actor
+from services.core.business_time import shown
 from services.core.contracts.inventory import StockMove as StockMoveSchema
 from services.core.contracts.inventory import StockMoveQuery
 from services.core.errors import ConcurrentChange
 from services.core.schemas import load, paginate
-from services.inventory import business_time, exceptions, move_effects
+from services.inventory import exceptions, move_effects
 from services.inventory.models import Product, StockMove, StockMoveLine, Warehouse, WarehouseManager
 from services.inventory.warehouses import require_manager
 
@@ -38,8 +39,8 @@ summary_schema = StockMoveSchema(exclude=("lines",))
 EDITABLE = ("kind", "warehouse_id", "to_warehouse_id", "note", "lines")
 
 
-def dump(move, zone, lines=None):
-    data = business_time.dump(move_schema if lines is None else summary_schema, move, zone)
+def dump(move, lines=None):
+    data = (move_schema if lines is None else summary_schema).dump(move)
     if lines is None:
         data["line_count"] = len(data["lines"])
     else:
@@ -98,7 +99,7 @@ def _lines(data):
     ]
 
 
-def create_move(uow, data, zone):
+def create_move(uow, data):
     """A draft: on-hand changes only when it is posted."""
     require_actor(uow.actor)
     data = load(move_schema, data)
@@ -119,10 +120,10 @@ def create_move(uow, data, zone):
         session.flush()
         session.refresh(move)
         uow.commit()
-        return dump(move, zone)
+        return dump(move)
 
 
-def list_moves(uow, query, zone):
+def list_moves(uow, query):
     """Moves from or to the warehouses the caller manages (every move for an admin), newest first;
     ``warehouse_id`` narrows to one warehouse, 403 unless the caller manages it."""
     require_actor(uow.actor)
@@ -150,16 +151,16 @@ def list_moves(uow, query, zone):
                 or_(StockMove.warehouse_id.in_(warehouses), StockMove.to_warehouse_id.in_(warehouses))
             )
         return paginate(
-            session, statement, query["page"], query["page_size"], lambda row: dump(row[0], zone, row[1]), rows=True
+            session, statement, query["page"], query["page_size"], lambda row: dump(row[0], row[1]), rows=True
         )
 
 
-def get_move(uow, move_id, zone):
+def get_move(uow, move_id):
     require_actor(uow.actor)
     with uow:
         move = get_or_404(uow.session, move_id)
         require_manager(uow.session, uow.actor, move.warehouse_ids)
-        return dump(move, zone)
+        return dump(move)
 
 
 def _draft_for_change(session, actor, move_id):
@@ -170,7 +171,7 @@ def _draft_for_change(session, actor, move_id):
     return move
 
 
-def update_move(uow, move_id, data, zone):
+def update_move(uow, move_id, data):
     """Edit a draft: any of kind, warehouses, note; ``lines`` replaces every line."""
     require_actor(uow.actor)
     changes = load(move_schema, data, partial=True)
@@ -200,10 +201,10 @@ def update_move(uow, move_id, data, zone):
         session.flush()
         session.refresh(move)
         uow.commit()
-        return dump(move, zone)
+        return dump(move)
 
 
-def cancel_move(uow, move_id, zone):
+def cancel_move(uow, move_id):
     """A cancelled draft stays (it is never posted); a posted move cannot be cancelled (409)."""
     require_actor(uow.actor)
     with uow:
@@ -214,7 +215,7 @@ def cancel_move(uow, move_id, zone):
         session.flush()
         session.refresh(move)
         uow.commit()
-        return dump(move, zone)
+        return dump(move)
 
 
 # -- posting ------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def _lock_on_hand(session, kind, source, target, lines):
     return {(row.warehouse_id, row.product_id): row.quantity for row in rows}
 
 
-def post_move(uow, move_id, zone):
+def post_move(uow, move_id):
     """Post a draft: every line changes on-hand, or none does (see the module docstring)."""
     require_actor(uow.actor)
     with uow:
@@ -359,7 +360,6 @@ def post_move(uow, move_id, zone):
                 },
             )
         uow.commit()
-    local = business_time.local
     return {
         "id": move_id,
         "kind": kind,
@@ -371,8 +371,8 @@ def post_move(uow, move_id, zone):
         "status": "posted",
         "created_by": move.created_by,
         "posted_by": uow.actor.id,
-        "created_at": local(move.created_at, zone),
-        "updated_at": local(posted_at, zone),
-        "posted_at": local(posted_at, zone),
+        "created_at": shown(move.created_at),
+        "updated_at": shown(posted_at),
+        "posted_at": shown(posted_at),
         "cancelled_at": None,
     }

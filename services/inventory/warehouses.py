@@ -8,7 +8,7 @@ from services.core.contracts.inventory import StockQuery, WarehouseQuery
 from services.core.contracts.inventory import Warehouse as WarehouseSchema
 from services.core.db import flush_unique
 from services.core.schemas import load, paginate
-from services.inventory import business_time, exceptions
+from services.inventory import exceptions
 from services.inventory.models import Product, Stock, StockMove, Warehouse, WarehouseManager
 
 warehouse_schema = WarehouseSchema()
@@ -51,11 +51,11 @@ def get_or_404(session, warehouse_id, lock=None):
 # -- warehouses ---------------------------------------------------------------------
 
 
-def dump(warehouse, zone):
-    return business_time.dump(warehouse_schema, warehouse, zone)
+def dump(warehouse):
+    return warehouse_schema.dump(warehouse)
 
 
-def list_warehouses(uow, query, zone):
+def list_warehouses(uow, query):
     """Every signed-in user sees every warehouse: code, name, address, managers, active."""
     require_actor(uow.actor)
     query = load(WarehouseQuery(), query)
@@ -67,13 +67,13 @@ def list_warehouses(uow, query, zone):
     if "manager_id" in query:
         statement = statement.where(Warehouse.managers.any(WarehouseManager.user_id == query["manager_id"]))
     with uow:
-        return paginate(uow.session, statement, query["page"], query["page_size"], lambda w: dump(w, zone))
+        return paginate(uow.session, statement, query["page"], query["page_size"], lambda w: dump(w))
 
 
-def get_warehouse(uow, warehouse_id, zone):
+def get_warehouse(uow, warehouse_id):
     require_actor(uow.actor)
     with uow:
-        return dump(get_or_404(uow.session, warehouse_id), zone)
+        return dump(get_or_404(uow.session, warehouse_id))
 
 
 def check_managers(uow, user_ids):
@@ -91,7 +91,7 @@ def check_managers(uow, user_ids):
     return user_ids
 
 
-def create_warehouse(uow, data, zone):
+def create_warehouse(uow, data):
     require_admin(uow.actor)
     data = load(warehouse_schema, data)
     manager_ids = check_managers(uow, data["manager_ids"])
@@ -108,10 +108,10 @@ def create_warehouse(uow, data, zone):
         flush_unique(uow.session, exceptions.WarehouseCodeTaken)
         uow.session.refresh(warehouse)
         uow.commit()
-        return dump(warehouse, zone)
+        return dump(warehouse)
 
 
-def update_warehouse(uow, warehouse_id, data, zone):
+def update_warehouse(uow, warehouse_id, data):
     """Edit any field; ``manager_ids`` replaces the managers; ``active: false`` stops new moves."""
     require_admin(uow.actor)
     data = load(warehouse_schema, data, partial=True)
@@ -131,7 +131,7 @@ def update_warehouse(uow, warehouse_id, data, zone):
         flush_unique(uow.session, exceptions.WarehouseCodeTaken)
         uow.session.refresh(warehouse)
         uow.commit()
-        return dump(warehouse, zone)
+        return dump(warehouse)
 
 
 def delete_warehouse(uow, warehouse_id):

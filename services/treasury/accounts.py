@@ -9,6 +9,7 @@ never changes under it.
 from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
+from services.core.business_time import now, shown
 from services.core.contracts.treasury import MoneyAccount, MoneyAccountChange, MoneyAccountQuery, OneKindQuery
 from services.core.db import flush_unique
 from services.core.errors import InvalidInput
@@ -16,13 +17,12 @@ from services.core.schemas import load, paginate
 from services.treasury import exceptions
 from services.treasury.access import empty_page, require_treasurer, sees_money
 from services.treasury.models import Account, Entry
-from services.treasury.periods import now, shown
 from services.treasury.rules import BANK, OUTSIDE
 
 OUTSIDE_NAME = "Outside world (customers, suppliers, employees, others)"
 
 
-def dump_account(account, zone):
+def dump_account(account):
     return {
         "id": account.id,
         "type": account.type,
@@ -33,8 +33,8 @@ def dump_account(account, zone):
         "opening_balance": account.opening_balance,
         "balance": account.balance,
         "active": account.active,
-        "created_at": shown(account.created_at, zone),
-        "updated_at": shown(account.updated_at, zone),
+        "created_at": shown(account.created_at),
+        "updated_at": shown(account.updated_at),
     }
 
 
@@ -77,7 +77,7 @@ def _bank_fields(account_type, data):
 # -- reading ---------------------------------------------------------------------
 
 
-def list_accounts(uow, zone, query, account_type=None):
+def list_accounts(uow, query, account_type=None):
     query = load(MoneyAccountQuery() if account_type is None else OneKindQuery(), query)
     if not sees_money(uow.actor):
         return empty_page(query)
@@ -94,21 +94,21 @@ def list_accounts(uow, zone, query, account_type=None):
         )
     with uow:
         return paginate(
-            uow.session, statement, query["page"], query["page_size"], lambda account: dump_account(account, zone)
+            uow.session, statement, query["page"], query["page_size"], lambda account: dump_account(account)
         )
 
 
-def get_account(uow, zone, account_id):
+def get_account(uow, account_id):
     if not sees_money(uow.actor):
         raise exceptions.AccountNotFound()
     with uow:
-        return dump_account(money_account(uow.session, account_id), zone)
+        return dump_account(money_account(uow.session, account_id))
 
 
 # -- changing --------------------------------------------------------------------
 
 
-def create_account(uow, zone, data):
+def create_account(uow, data):
     require_treasurer(uow.actor)
     data = load(MoneyAccount(), data)
     _bank_fields(data["type"], data)
@@ -127,10 +127,10 @@ def create_account(uow, zone, data):
         flush_unique(uow.session, exceptions.AccountNumberTaken)
         uow.session.refresh(account)
         uow.commit()
-        return dump_account(account, zone)
+        return dump_account(account)
 
 
-def update_account(uow, zone, account_id, data):
+def update_account(uow, account_id, data):
     require_treasurer(uow.actor)
     data = load(MoneyAccountChange(), data)
     with uow:
@@ -149,4 +149,4 @@ def update_account(uow, zone, account_id, data):
         account.updated_at = now()
         flush_unique(uow.session, exceptions.AccountNumberTaken)
         uow.commit()
-        return dump_account(account, zone)
+        return dump_account(account)

@@ -9,13 +9,13 @@ entries of transfers net to zero.
 
 from sqlalchemy import case, func, literal, select
 
+from services.core.business_time import now, shown
 from services.core.contracts.treasury import PeriodQuery, TrialBalanceQuery
 from services.core.schemas import load, paginate
 from services.treasury import exceptions, rules
 from services.treasury.access import sees_money
 from services.treasury.accounts import dump_account, money_account
 from services.treasury.models import Account, Entry, Voucher
-from services.treasury.periods import end_of, now, shown, start_of
 
 
 def _balance_before(session, account, moment):
@@ -31,11 +31,11 @@ def _balance_before(session, account, moment):
     return account.opening_balance if before is None else before
 
 
-def account_ledger(uow, zone, account_id, query):
+def account_ledger(uow, account_id, query):
     query = load(PeriodQuery(), query)
     if not sees_money(uow.actor):
         raise exceptions.AccountNotFound()
-    start, end = start_of(query.get("start"), zone), end_of(query.get("end"), zone)
+    start, end = query.get("start"), query.get("end")
     with uow:
         session = uow.session
         account = money_account(session, account_id)
@@ -57,8 +57,8 @@ def account_ledger(uow, zone, account_id, query):
                 "voucher_id": entry.voucher_id,
                 "number": number,
                 "kind": kind,
-                "posted_at": shown(entry.posted_at, zone),
-                "date": shown(date, zone),
+                "posted_at": shown(entry.posted_at),
+                "date": shown(date),
                 "debit": entry.amount if entry.side == rules.DEBIT else 0,
                 "credit": entry.amount if entry.side == rules.CREDIT else 0,
                 "balance": entry.balance_after,
@@ -67,15 +67,15 @@ def account_ledger(uow, zone, account_id, query):
         page = paginate(session, statement, query["page"], query["page_size"], dump, rows=True)
         opening = account.opening_balance if start is None else _balance_before(session, account, start)
         closing = _balance_before(session, account, end)
-        return dict(page, account=dump_account(account, zone), opening=opening, closing=closing)
+        return dict(page, account=dump_account(account), opening=opening, closing=closing)
 
 
-def trial_balance(uow, zone, query):
+def trial_balance(uow, query):
     """Per account: opening (at ``from``), debits and credits over [from, at), closing at ``at``."""
     query = load(TrialBalanceQuery(), query)
-    start = start_of(query.get("start"), zone)
-    at = end_of(query.get("at"), zone) or now()
-    answer = {"from": shown(start, zone), "at": shown(at, zone), "transfers_net": 0}
+    start = query.get("start")
+    at = query.get("at") or now()
+    answer = {"from": shown(start), "at": shown(at), "transfers_net": 0}
     if not sees_money(uow.actor):
         return dict(answer, items=[], totals={"opening": 0, "debits": 0, "credits": 0, "closing": 0})
     signed = case((Entry.side == rules.DEBIT, Entry.amount), else_=-Entry.amount)

@@ -1,17 +1,14 @@
 """The treasury service: money accounts, vouchers, the ledger and the trial balance (SPEC §5).
 
-Only wiring: every entrypoint hands its unit of work (and the business time zone) to a use
+Only wiring: every entrypoint hands its unit of work to a use
 case of :mod:`accounts`, :mod:`vouchers` or :mod:`ledger`.
 """
-
-from nameko.dependency_providers import Config
 
 from services.core.errors import EXPECTED
 from services.core.outbox import OutboxRelay
 from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.treasury import accounts, ledger, vouchers
-from services.treasury.periods import business_zone
 from services.treasury.rules import BANK, CASH
 
 
@@ -22,11 +19,6 @@ class TreasuryService:
 
     uow = UnitOfWorkProvider("customers", "directory")
     outbox = OutboxRelay()
-    config = Config()
-
-    @property
-    def zone(self):
-        return business_zone(self.config)
 
     @rpc
     def ping(self):
@@ -36,62 +28,62 @@ class TreasuryService:
 
     @rpc(expected_exceptions=EXPECTED)
     def list_accounts(self, query=None):
-        return accounts.list_accounts(self.uow, self.zone, query)
+        return accounts.list_accounts(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_cash_books(self, query=None):
-        return accounts.list_accounts(self.uow, self.zone, query, account_type=CASH)
+        return accounts.list_accounts(self.uow, query, account_type=CASH)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bank_accounts(self, query=None):
-        return accounts.list_accounts(self.uow, self.zone, query, account_type=BANK)
+        return accounts.list_accounts(self.uow, query, account_type=BANK)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_account(self, account_id):
-        return accounts.get_account(self.uow, self.zone, account_id)
+        return accounts.get_account(self.uow, account_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_account(self, data):
-        return accounts.create_account(self.uow, self.zone, data)
+        return accounts.create_account(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_account(self, account_id, data):
-        return accounts.update_account(self.uow, self.zone, account_id, data)
+        return accounts.update_account(self.uow, account_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def account_ledger(self, account_id, query=None):
-        return ledger.account_ledger(self.uow, self.zone, account_id, query)
+        return ledger.account_ledger(self.uow, account_id, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def trial_balance(self, query=None):
-        return ledger.trial_balance(self.uow, self.zone, query)
+        return ledger.trial_balance(self.uow, query)
 
     # -- vouchers -----------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def list_vouchers(self, query=None):
-        return vouchers.list_vouchers(self.uow, self.zone, query)
+        return vouchers.list_vouchers(self.uow, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_voucher(self, voucher_id):
-        return vouchers.get_voucher(self.uow, self.zone, voucher_id)
+        return vouchers.get_voucher(self.uow, voucher_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_voucher(self, data):
-        return vouchers.create_voucher(self.uow, self.zone, data)
+        return vouchers.create_voucher(self.uow, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_voucher(self, voucher_id, data):
-        return vouchers.update_voucher(self.uow, self.zone, voucher_id, data)
+        return vouchers.update_voucher(self.uow, voucher_id, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def confirm_voucher(self, voucher_id):
-        return vouchers.confirm_voucher(self.uow, self.zone, voucher_id)
+        return vouchers.confirm_voucher(self.uow, voucher_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_voucher(self, voucher_id):
-        return vouchers.cancel_voucher(self.uow, self.zone, voucher_id)
+        return vouchers.cancel_voucher(self.uow, voucher_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def reverse_voucher(self, voucher_id):
-        return vouchers.reverse_voucher(self.uow, self.zone, voucher_id)
+        return vouchers.reverse_voucher(self.uow, voucher_id)

@@ -20,6 +20,7 @@ import logging
 
 from sqlalchemy import func, or_, select
 
+from services.core.business_time import local, now, shown
 from services.core.contracts.treasury import Voucher as VoucherSchema
 from services.core.contracts.treasury import VoucherChange, VoucherQuery
 from services.core.errors import ConcurrentChange, InvalidInput, NotFound
@@ -29,7 +30,6 @@ from services.treasury.access import empty_page, require_treasurer, sees_money
 from services.treasury.accounts import outside_account_id
 from services.treasury.models import CANCELLED, CONFIRMED, DRAFT, Account, Entry, Voucher
 from services.treasury.numbering import next_number
-from services.treasury.periods import end_of, now, shown, start_of, voucher_moment, year_of
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ MAX_BALANCE = 10**18  # far beyond any till, well inside a bigint
 COUNTERPART_FIELDS = ("counterpart_type", "counterpart_id", "counterpart_name")
 
 
-def dump_voucher(voucher, zone):
+def dump_voucher(voucher):
     return {
         "id": voucher.id,
         "number": voucher.number,
@@ -65,16 +65,16 @@ def dump_voucher(voucher, zone):
         "counterpart_code": voucher.counterpart_code,
         "counterpart_name": voucher.counterpart_name,
         "category": voucher.category,
-        "date": shown(voucher.date, zone),
+        "date": shown(voucher.date),
         "note": voucher.note,
         "reverses_id": voucher.reverses_id,
         "reversed_by_id": voucher.reversed_by_id,
         "created_by_id": voucher.created_by_id,
         "confirmed_by_id": voucher.confirmed_by_id,
-        "created_at": shown(voucher.created_at, zone),
-        "updated_at": shown(voucher.updated_at, zone),
-        "confirmed_at": shown(voucher.confirmed_at, zone),
-        "cancelled_at": shown(voucher.cancelled_at, zone),
+        "created_at": shown(voucher.created_at),
+        "updated_at": shown(voucher.updated_at),
+        "confirmed_at": shown(voucher.confirmed_at),
+        "cancelled_at": shown(voucher.cancelled_at),
     }
 
 
@@ -220,7 +220,7 @@ def _write_entries(session, voucher, plan, posted_at):
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _filter(query, zone):
+def _filter(query):
     conditions = []
     if query.get("kind"):
         conditions.append(Voucher.kind.in_(query["kind"]))
@@ -233,7 +233,7 @@ def _filter(query, zone):
     account_id = query.get("account_id")
     if account_id is not None:
         conditions.append(or_(Voucher.from_account_id == account_id, Voucher.to_account_id == account_id))
-    start, end = start_of(query.get("start"), zone), end_of(query.get("end"), zone)
+    start, end = query.get("start"), query.get("end")
     if start is not None:
         conditions.append(Voucher.date >= start)
     if end is not None:
@@ -248,12 +248,12 @@ def _totals_conditions(account_id):
     return Voucher.kind == rules.RECEIPT, Voucher.kind == rules.PAYMENT
 
 
-def list_vouchers(uow, zone, query):
+def list_vouchers(uow, query):
     """The filter of vouchers, newest first, with its count and totals over every match."""
     query = load(VoucherQuery(), query)
     if not sees_money(uow.actor):
         return dict(empty_page(query), totals={"in": 0, "out": 0})
-    conditions = _filter(query, zone)
+    conditions = _filter(query)
     money_in, money_out = _totals_conditions(query.get("account_id"))
     with uow:
         total, total_in, total_out = uow.session.execute(
@@ -272,7 +272,7 @@ def list_vouchers(uow, zone, query):
             .offset((page - 1) * page_size)
         ).all()
         return {
-            "items": [dump_voucher(voucher, zone) for voucher in vouchers],
+            "items": [dump_voucher(voucher) for voucher in vouchers],
             "total": total,
             "page": page,
             "page_size": page_size,
@@ -280,23 +280,23 @@ def list_vouchers(uow, zone, query):
         }
 
 
-def get_voucher(uow, zone, voucher_id):
+def get_voucher(uow, voucher_id):
     if not sees_money(uow.actor):
         raise exceptions.VoucherNotFound()
     with uow:
-        return dump_voucher(_voucher(uow.session, voucher_id), zone)
+        return dump_voucher(_voucher(uow.session, voucher_id))
 
 
 # -- drafting -------------------------------------------------------------------------------
 
 
-def create_voucher(uow, zone, data):
+def create_voucher(uow, data):
     """Record a draft voucher with its number; nothing moves yet."""
     actor = require_treasurer(uow.actor)
     data = load(VoucherSchema(), data)
     kind = data["kind"]
     _check_shape(kind, data)
-    moment = voucher_moment(data["date"], zone)
+    moment = data["date"] or now()
     code, name = _counterpart(uow, data)
     _check_person_in_charge(uow, data["person_in_charge_id"])
     with uow:
@@ -320,16 +320,16 @@ def create_voucher(uow, zone, data):
             created_at=at,
             updated_at=at,
         )
-        voucher.year = year_of(moment, zone)
+        voucher.year = local(moment).year
         voucher.sequence, voucher.number = next_number(uow.session, kind, voucher.year)
         uow.session.add(voucher)
         uow.session.flush()
         uow.commit()
         log.info("voucher %s (%s) drafted by %s", voucher.number, voucher.id, actor.id)
-        return dump_voucher(voucher, zone)
+        return dump_voucher(voucher)
 
 
-def update_voucher(uow, zone, voucher_id, data):
+def update_voucher(uow, voucher_id, data):
     """Edit a draft (its kind and number stay; its date stays in its number's year).
 
     A counterpart is changed as a whole: ``counterpart_type`` with ``counterpart_id``
@@ -351,8 +351,8 @@ def update_voucher(uow, zone, voucher_id, data):
         merged.update(counterpart_id=None, counterpart_code=None, counterpart_name=None)
     merged.update(data)
     if "date" in data:
-        merged["date"] = voucher_moment(data["date"], zone)
-        if year_of(merged["date"], zone) != year:
+        merged["date"] = data["date"] or now()
+        if local(merged["date"]).year != year:
             raise InvalidInput(fields={"date": ["Must stay in {}, the year of the voucher's number.".format(year)]})
     check = {name: value for name, value in merged.items() if name != "counterpart_code"}
     _check_shape(kind, check)
@@ -372,10 +372,10 @@ def update_voucher(uow, zone, voucher_id, data):
         voucher.updated_at = now()
         uow.session.flush()
         uow.commit()
-        return dump_voucher(voucher, zone)
+        return dump_voucher(voucher)
 
 
-def cancel_voucher(uow, zone, voucher_id):
+def cancel_voucher(uow, voucher_id):
     actor = require_treasurer(uow.actor)
     with uow:
         voucher = _voucher(uow.session, voucher_id, lock=True)
@@ -384,13 +384,13 @@ def cancel_voucher(uow, zone, voucher_id):
         at = now()
         voucher.status, voucher.cancelled_at, voucher.cancelled_by_id, voucher.updated_at = CANCELLED, at, actor.id, at
         uow.commit()
-        return dump_voucher(voucher, zone)
+        return dump_voucher(voucher)
 
 
 # -- moving money ---------------------------------------------------------------------------
 
 
-def confirm_voucher(uow, zone, voucher_id):
+def confirm_voucher(uow, voucher_id):
     """Post the draft: entries, balances and status in one transaction (see the module docstring)."""
     actor = require_treasurer(uow.actor)
     with uow:
@@ -406,10 +406,10 @@ def confirm_voucher(uow, zone, voucher_id):
         uow.record_event("voucher_confirmed", _event(voucher))
         uow.commit()
         log.info("voucher %s confirmed by %s", voucher.number, actor.id)
-        return dump_voucher(voucher, zone)
+        return dump_voucher(voucher)
 
 
-def reverse_voucher(uow, zone, voucher_id):
+def reverse_voucher(uow, voucher_id):
     """Undo a confirmed voucher with the opposite one, confirmed at once, linked both ways.
 
     A receipt is reversed by a payment, a cash-to-bank by a bank-to-cash (and the other way
@@ -451,7 +451,7 @@ def reverse_voucher(uow, zone, voucher_id):
             updated_at=at,
             confirmed_at=at,
         )
-        reversal.year = year_of(at, zone)
+        reversal.year = local(at).year
         reversal.sequence, reversal.number = next_number(uow.session, kind, reversal.year)
         uow.session.add(reversal)
         uow.session.flush()
@@ -461,4 +461,4 @@ def reverse_voucher(uow, zone, voucher_id):
         uow.record_event("voucher_reversed", dict(_event(original), reversed_by_id=reversal.id))
         uow.commit()
         log.info("voucher %s reversed by %s (%s)", original.number, reversal.number, actor.id)
-        return dump_voucher(reversal, zone)
+        return dump_voucher(reversal)

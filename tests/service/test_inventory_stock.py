@@ -8,7 +8,6 @@ directory asked before any transaction is opened.
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -27,7 +26,6 @@ from tests.conftest import unique
 
 pytestmark = pytest.mark.infra
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ADMIN_ACTOR = Actor(id=1, roles=(ADMIN,))
 
 
@@ -61,29 +59,29 @@ def unit(make_session, actor=ADMIN_ACTOR):
 def new_warehouse(make_session, manager_ids=()):
     uow = UnitOfWork(make_session, ADMIN_ACTOR)
     uow.services._proxies["directory"] = FakeDirectory([uow])
-    return warehouses.create_warehouse(uow, {"code": unique("W"), "name": "W", "manager_ids": list(manager_ids)}, ZONE)
+    return warehouses.create_warehouse(uow, {"code": unique("W"), "name": "W", "manager_ids": list(manager_ids)})
 
 
 def new_product(make_session):
-    return products.create_product(unit(make_session), {"sku": unique("P"), "name": "P"}, ZONE)
+    return products.create_product(unit(make_session), {"sku": unique("P"), "name": "P"})
 
 
 def post(make_session, kind, warehouse_id, lines, to_warehouse_id=None, actor=ADMIN_ACTOR):
     body = {"kind": kind, "warehouse_id": warehouse_id, "lines": lines}
     if to_warehouse_id is not None:
         body["to_warehouse_id"] = to_warehouse_id
-    draft = stock_moves.create_move(unit(make_session, actor), body, ZONE)
-    return stock_moves.post_move(unit(make_session, actor), draft["id"], ZONE)
+    draft = stock_moves.create_move(unit(make_session, actor), body)
+    return stock_moves.post_move(unit(make_session, actor), draft["id"])
 
 
 def test_the_directory_is_asked_before_the_transaction_opens(make_session):
     uow = UnitOfWork(make_session, ADMIN_ACTOR)
     directory = FakeDirectory([uow])
     uow.services._proxies["directory"] = directory
-    created = warehouses.create_warehouse(uow, {"code": unique("W"), "name": "W", "manager_ids": [5, 3]}, ZONE)
+    created = warehouses.create_warehouse(uow, {"code": unique("W"), "name": "W", "manager_ids": [5, 3]})
     assert created["manager_ids"] == [3, 5] and directory.asked_in_transaction == [False]
     with pytest.raises(exceptions.InvalidManagers) as error:
-        warehouses.update_warehouse(uow, created["id"], {"manager_ids": [13]}, ZONE)
+        warehouses.update_warehouse(uow, created["id"], {"manager_ids": [13]})
     assert error.value.fields == {"manager_ids": ["No such active user: 13."]}
     assert directory.asked_in_transaction == [False, False]
 

@@ -1,15 +1,13 @@
 """The pure rules of the treasury: sides and kinds of accounts, entries, numbers, money, days."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from marshmallow import ValidationError
 
+from services.core import business_time
 from services.core.contracts.treasury import Money, MoneyAccount, Voucher, VoucherQuery
-from services.treasury import periods, rules
-
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from services.treasury import rules
 
 
 def test_numbers_name_the_kind_the_year_and_six_digits():
@@ -128,18 +126,26 @@ def test_an_opening_balance_may_be_zero_but_not_negative():
 
 
 def test_date_bounds_are_whole_days_in_the_business_zone():
+    business_time.configure({})
     query = VoucherQuery().load({"from": "2026-03-01", "to": "2026-03-31"})
-    start, end = periods.start_of(query["start"], ZONE), periods.end_of(query["end"], ZONE)
+    start, end = query["start"], query["end"]
     assert start.isoformat() == "2026-03-01T00:00:00+07:00"
     assert end.isoformat() == "2026-04-01T00:00:00+07:00"
     assert start.astimezone(datetime.UTC).isoformat() == "2026-02-28T17:00:00+00:00"
 
 
-def test_a_date_time_bound_is_that_instant_and_naive_ones_are_local():
-    aware = VoucherQuery().load({"to": "2026-03-01T10:00:00+00:00"})["end"]
-    assert periods.end_of(aware, ZONE) == datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC)
+def test_a_date_time_bound_is_that_instant_and_naive_ones_are_utc():
+    aware = VoucherQuery().load({"to": "2026-03-01T10:00:00+07:00"})["end"]
+    assert aware == datetime.datetime(2026, 3, 1, 3, tzinfo=datetime.UTC)
     naive = VoucherQuery().load({"from": "2026-03-01T10:00:00"})["start"]
-    assert periods.start_of(naive, ZONE).isoformat() == "2026-03-01T10:00:00+07:00"
+    assert naive == datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC)
+
+
+def test_a_date_only_voucher_date_is_the_start_of_that_day():
+    business_time.configure({})
+    assert Voucher().load({"kind": "receipt", "amount": 1, "date": "2026-03-01"})["date"].isoformat() == (
+        "2026-03-01T00:00:00+07:00"
+    )
 
 
 def test_bad_dates_are_refused_with_the_field():
@@ -149,16 +155,10 @@ def test_bad_dates_are_refused_with_the_field():
 
 
 def test_the_year_of_a_voucher_is_the_business_zones():
+    business_time.configure({})
     new_year_eve_utc = datetime.datetime(2026, 12, 31, 18, tzinfo=datetime.UTC)  # 01:00 on Jan 1st in Hanoi
-    assert periods.year_of(new_year_eve_utc, ZONE) == 2027
-    assert periods.shown(new_year_eve_utc, ZONE) == "2027-01-01T01:00:00+07:00"
-
-
-def test_the_zone_comes_from_the_config():
-    assert periods.business_zone({}) == ZONE
-    assert periods.business_zone({"BUSINESS_TIME_ZONE": "Europe/Paris"}) == ZoneInfo("Europe/Paris")
-    with pytest.raises(ValueError):
-        periods.business_zone({"BUSINESS_TIME_ZONE": "Mars/Olympus"})
+    assert business_time.local(new_year_eve_utc).year == 2027
+    assert business_time.shown(new_year_eve_utc) == "2027-01-01T01:00:00+07:00"
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59+00:00", 20260101, True])

@@ -166,7 +166,7 @@ class PeriodBound(fields.Field):
         return check_moment(moment)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else business_time.local(value).isoformat()
+        return business_time.shown(value)
 
 
 class Date(fields.Date):

@@ -1,7 +1,5 @@
 """Contracts of the inventory service: warehouses, products, stock, stock moves, the stock ledger."""
 
-import datetime
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.core.contracts import common
@@ -27,8 +25,8 @@ class Warehouse(Schema):
         metadata={"description": "Users who see this warehouse's quantities and move its stock (active users)"},
     )
     active = fields.Boolean(load_default=True, metadata={"description": "An inactive warehouse takes no new moves"})
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class WarehouseQuery(PageQuery):
@@ -57,8 +55,8 @@ class Product(Schema):
     name = common.String(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
     unit = common.String(load_default="pcs", validate=[validate.Length(min=1, max=30), NOT_BLANK])
     active = fields.Boolean(load_default=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
 
 
 class ProductOnHand(Schema):
@@ -110,10 +108,10 @@ class StockMove(Schema):
     status = common.String(dump_only=True, metadata={"enum": list(MOVE_STATUSES)})
     created_by = fields.Integer(dump_only=True)
     posted_by = fields.Integer(dump_only=True, allow_none=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    posted_at = fields.DateTime(dump_only=True, allow_none=True)
-    cancelled_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = common.DateTime(dump_only=True)
+    updated_at = common.DateTime(dump_only=True)
+    posted_at = common.DateTime(dump_only=True, allow_none=True)
+    cancelled_at = common.DateTime(dump_only=True, allow_none=True)
 
     @validates_schema
     def consistent(self, data, partial=False, **kwargs):
@@ -145,35 +143,10 @@ class StockMoveQuery(PageQuery):
     status = common.String(validate=validate.OneOf(MOVE_STATUSES))
 
 
-class DateOrDateTime(fields.Field):
-    """An ISO date (a whole day in the business time zone) or an ISO date-time with its offset."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Not a date or a date-time.")
-        try:
-            if len(value) == 10:
-                return datetime.date.fromisoformat(value)
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValidationError("Not a date (YYYY-MM-DD) or a date-time (ISO 8601 with offset).")
-        if moment.tzinfo is None:
-            raise ValidationError("A date-time needs its offset (e.g. +07:00).")
-        return moment
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat()
-
-
 class LedgerQuery(PageQuery):
     product_id = fields.Integer(validate=POSITIVE_ID)
-    from_ = DateOrDateTime(
-        data_key="from",
-        metadata={"type": "string", "description": "From this moment, or this whole day (business time zone)"},
-    )
-    to = DateOrDateTime(
-        metadata={"type": "string", "description": "Up to this moment, or to the end of this day (business time zone)"}
-    )
+    from_ = common.PeriodBound(data_key="from")
+    to = common.PeriodBound(end=True)
 
 
 class LedgerEntry(Schema):
@@ -185,7 +158,7 @@ class LedgerEntry(Schema):
     kind = common.String(metadata={"enum": list(MOVE_KINDS)})
     change = fields.Integer(metadata={"description": "Signed change of on-hand"})
     quantity = fields.Integer(metadata={"description": "Running on-hand of the product in the warehouse after it"})
-    posted_at = fields.DateTime()
+    posted_at = common.DateTime()
 
 
 class StockChanged(Schema):

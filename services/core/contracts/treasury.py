@@ -4,7 +4,6 @@ Money is an integer number of đồng (:class:`Money`): a float (even ``1.0``), 
 boolean is refused, so that no rounding ever happens on the way in.
 """
 
-import datetime
 import numbers
 
 from marshmallow import Schema, fields, validate
@@ -42,39 +41,6 @@ class Money(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else int(value)
-
-
-class DateOrMoment(fields.Field):
-    """A date (``2026-03-01``: a whole day in the business time zone) or an ISO 8601 date-time
-    (without an offset: in the business time zone).  Loads as a ``date`` or a ``datetime``; the
-    service places it in its time zone (:mod:`services.treasury.periods`)."""
-
-    default_error_messages = {
-        "invalid": "Not a date (YYYY-MM-DD) or an ISO 8601 date-time.",
-        "range": "Must be in the years 1900 to 2999.",
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("type", "string")
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        text = value.strip()
-        try:
-            if len(text) == 10:
-                moment = datetime.date.fromisoformat(text)
-            else:
-                moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise self.make_error("invalid")
-        if not 1900 <= moment.year <= 2999:  # a voucher number has four digits of year; no overflow at the edges
-            raise self.make_error("range")
-        return moment
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat()
 
 
 def _text(max_length, **kwargs):
@@ -140,10 +106,10 @@ class Voucher(Schema):
     counterpart_code = common.String(dump_only=True, allow_none=True)
     counterpart_name = _text(300, load_default=None, allow_none=True)
     category = _text(100, load_default=None, allow_none=True)
-    date = DateOrMoment(
+    date = common.PeriodBound(
         load_default=None,
         allow_none=True,
-        metadata={"description": "voucher date: a date-time with offset (default now), or a date (its start)"},
+        metadata={"description": "voucher date: a date-time (default now), or a date (its start, business time zone)"},
     )
     note = common.String(load_default="", validate=validate.Length(max=2000))
     reverses_id = fields.Integer(dump_only=True, allow_none=True)
@@ -167,7 +133,7 @@ class VoucherChange(Schema):
     counterpart_id = fields.Integer(allow_none=True, validate=POSITIVE_ID)
     counterpart_name = _text(300, allow_none=True)
     category = _text(100, allow_none=True)
-    date = DateOrMoment()
+    date = common.PeriodBound()
     note = common.String(validate=validate.Length(max=2000))
 
 
@@ -177,13 +143,8 @@ class VoucherQuery(PageQuery):
     counterpart_type = fields.List(common.String(validate=validate.OneOf(COUNTERPART_TYPES)))
     counterpart_id = fields.Integer(validate=POSITIVE_ID)
     account_id = fields.Integer(validate=POSITIVE_ID)
-    start = DateOrMoment(
-        data_key="from", metadata={"description": "voucher date from (a date: from the start of that day)"}
-    )
-    end = DateOrMoment(
-        data_key="to",
-        metadata={"description": "voucher date to (a date: through the end of that day; a date-time: before it)"},
-    )
+    start = common.PeriodBound(data_key="from")
+    end = common.PeriodBound(end=True, data_key="to")
 
 
 class Totals(Schema):
@@ -210,8 +171,8 @@ class VoucherPage(Schema):
 
 
 class PeriodQuery(PageQuery):
-    start = DateOrMoment(data_key="from")
-    end = DateOrMoment(data_key="to")
+    start = common.PeriodBound(data_key="from")
+    end = common.PeriodBound(end=True, data_key="to")
 
 
 class LedgerEntry(Schema):
@@ -237,8 +198,8 @@ class Ledger(Schema):
 
 
 class TrialBalanceQuery(Schema):
-    start = DateOrMoment(data_key="from", metadata={"description": "period start (default: the beginning)"})
-    at = DateOrMoment(metadata={"description": "balances as at (a date: its end; default now)"})
+    start = common.PeriodBound(data_key="from", metadata={"description": "period start (default: the beginning)"})
+    at = common.PeriodBound(end=True, metadata={"description": "balances as at (a date: its end; default now)"})
 
 
 class TrialBalanceRow(Schema):
