@@ -131,13 +131,18 @@ class BatchPublisher:
         self.exchange(self.channel).declare()
         self.channel.confirm_select()
         self.tag = 0  # delivery tags of a confirm-mode channel count from 1
-        self.confirmed, self.nacked, self.returned = 0, False, set()
+        self.unconfirmed, self.nacked, self.returned = set(), False, set()
         self.channel.events["basic_ack"].add(self._on_ack)
         self.channel.events["basic_nack"].add(self._on_nack)
         self.channel.events["basic_return"].add(self._on_return)
 
     def _on_ack(self, delivery_tag, multiple):
-        self.confirmed = max(self.confirmed, delivery_tag) if multiple else self.confirmed + 1
+        # acks come in any order: an unroutable event is confirmed at once, a persistent one once
+        # its queues have it on disk, and ``multiple`` covers every tag up to ``delivery_tag``
+        if multiple:
+            self.unconfirmed = {tag for tag in self.unconfirmed if tag > delivery_tag}
+        else:
+            self.unconfirmed.discard(delivery_tag)
 
     def _on_nack(self, delivery_tag, multiple):
         self.nacked = True
@@ -166,6 +171,7 @@ class BatchPublisher:
             )
             self.channel.basic_publish(message, exchange=self.exchange.name, routing_key=row.event_type, mandatory=True)
             self.tag += 1
+            self.unconfirmed.add(self.tag)
 
     def publish(self, rows):
         """Publish ``rows`` (id, event_type, payload, context); returns the event ids that were unroutable."""
@@ -173,14 +179,15 @@ class BatchPublisher:
             if self.connection is None:
                 self._open()
             self.returned = set()
-            first = self.tag
             with _coalesced_writes(self.connection.connection.transport):
                 self._send(rows)
             deadline = time.monotonic() + self.confirm_timeout
-            while self.confirmed < self.tag and not self.nacked:
+            while self.unconfirmed and not self.nacked:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError("the broker confirmed {} of {} events".format(self.confirmed - first, len(rows)))
+                    raise TimeoutError(
+                        "the broker confirmed {} of {} events".format(len(rows) - len(self.unconfirmed), len(rows))
+                    )
                 try:
                     self.connection.drain_events(timeout=min(left, 1.0))
                 except TimeoutError:

@@ -496,11 +496,6 @@ GROUPS = [  # (user_id, priority, capacity) per group
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    reason="open bug after the merges of 2026-12-01: more ticket_assigned events arrive than 'assigned' history "
-    "rows (suspects: the batching outbox relay, or ticket_assigned now also sent on accept/resume); see the note",
-    strict=False,
-)
 def test_three_instances_dispatch_a_burst_of_500_tickets(service_config, db_session, start):
     config = service_config("tickets", max_workers=6)
     session = db_session("tickets")
