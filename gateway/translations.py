@@ -329,6 +329,18 @@ MESSAGES = {
         "Chỉ người tạo ticket, người được phân công hoặc quản trị viên mới được hủy ticket."
     ),
     "The ticket is already held by this user.": "Ticket đã thuộc về người này.",
+    "User {} keeps changing department; their customers follow later.": (
+        "Nhân viên {0} liên tục đổi phòng ban; khách hàng của họ sẽ được chuyển theo sau."
+    ),
+    "This action needs the role: {}.": "Thao tác này cần vai trò: {0!t}.",
+    "The {} service is not running.": "Dịch vụ {0} hiện không hoạt động.",
+    "The {} service did not answer in time.": "Dịch vụ {0} không phản hồi kịp thời.",
+    "The {} service failed.": "Dịch vụ {0} gặp lỗi.",
+    "The message broker cannot be reached; retry in a few seconds.": (
+        "Không kết nối được hệ thống truyền tin; vui lòng thử lại sau vài giây."
+    ),
+    "No such endpoint: {} {}.": "Không có địa chỉ này: {0} {1}.",
+    "The request body nests deeper than {} levels.": "Nội dung yêu cầu lồng nhau sâu hơn {0} cấp.",
     "Too many failed sign-ins; try again in {} seconds.": "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau {0} giây.",
     "The request body is larger than {} bytes.": "Nội dung yêu cầu lớn hơn {0} byte.",
     "The request body did not arrive within {:g} seconds.": "Nội dung yêu cầu không đến đủ trong vòng {0} giây.",
@@ -370,6 +382,9 @@ TERMS = {
     "on_hold": "tạm dừng",
     "done": "hoàn thành",
     "cancelled": "đã hủy",
+    "admin": "quản trị viên",
+    "accountant": "kế toán",
+    "staff": "nhân viên",
 }
 # what one does to a ticket ({0!v})
 VERBS = {

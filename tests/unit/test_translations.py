@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from gateway.errors import STATUS_BY_KIND, ApiError, error_response
 from gateway.translations import MESSAGES, VIETNAMESE, translate, translate_fields, vietnamese_message
+from services.core import errors
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -50,6 +51,11 @@ def error_codes():
     return codes
 
 
+ERROR_KINDS = {"ValidationError", "DomainError"} | {
+    cls.__name__ for cls in vars(errors).values() if isinstance(cls, type)
+}
+
+
 def _template(node):
     """The English template of a message: a literal, or the literal of ``"...".format(...)``."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
@@ -61,7 +67,9 @@ def written_messages():
     """``{template: where}`` of every message the code writes for a user to read: the argument of a
     ``ValidationError``, a validator's ``error=``, a field's ``default_error_messages``, the items of
     ``fields={name: [...]}`` and of ``errors[name] = [...]`` / ``fields[name] = [...]``, what a
-    ``*_errors`` function returns, and the first argument of a domain error's constructor."""
+    ``*_errors`` function returns, and the message a domain error is raised with (``Forbidden("...")``,
+    ``exceptions.BatchNotFound("...")``).  The gateway's own messages (``ApiError``) are answered by
+    their code's Vietnamese."""
     found = {}
 
     def add(node, path):
@@ -73,7 +81,7 @@ def written_messages():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-                if name in ("ValidationError", "RuleViolation") and node.args:
+                if name in ERROR_KINDS and node.args:
                     add(node.args[0], path)
                 if name[:1].isupper() and node.args and "exceptions" in ast.unparse(node.func):
                     add(node.args[0], path)
@@ -133,7 +141,9 @@ def test_the_scans_find_what_they_look_for():
         "No such user: {}.",  # fields={...}
         "Required for a bank account.",  # errors[name] = [...]
         "No such account.",  # account_errors()
-        "None of the selected customers you can see has {}.",
+        "None of the selected customers you can see has {}.",  # RuleViolation(...)
+        "This action needs the role: {}.",  # Forbidden(...)
+        "Batch {} was never opened.",  # exceptions.BatchNotFound(...)
     } <= set(messages)
 
 
