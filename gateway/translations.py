@@ -18,6 +18,7 @@ The services write English.  Under ``Accept-Language: vi`` the gateway answers
 has no Vietnamese.
 """
 
+import functools
 import re
 import string
 
@@ -463,8 +464,13 @@ def vietnamese_message(english):
     Of the templates that match, the first whose translated values are all our words wins
     ("Not a valid phone number." is ``Not a valid {}.``, not ``Not a valid {awareness} {obj_type}.``).
     """
-    if not isinstance(english, str) or len(english) > MAX_TRANSLATED_LENGTH:
+    if type(english) is not str or len(english) > MAX_TRANSLATED_LENGTH:
         return None
+    return _vietnamese(english)
+
+
+@functools.lru_cache(maxsize=1024)  # a list of 100,000 bad items repeats one message 100,000 times
+def _vietnamese(english):
     if english in _EXACT:
         return _EXACT[english]
     fallback = None

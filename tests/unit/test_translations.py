@@ -289,6 +289,16 @@ def test_field_messages_follow_accept_language():
     assert translate_fields(errors, None) == errors
 
 
+def test_field_messages_of_any_shape_a_service_sends_are_kept():
+    odd = {"a": [{"x": ["Unknown field."]}, 5, None, "Unknown field."], "b": "Unknown field.", "c": {"d": 1}}
+    assert translate_fields(odd, "vi") == {
+        "a": [{"x": ["Unknown field."]}, 5, None, "Trường không xác định."],
+        "b": "Trường không xác định.",
+        "c": {"d": 1},
+    }
+    assert translate_fields(["not", "a", "dict"], "vi") == ["not", "a", "dict"]
+
+
 def test_the_top_level_message_is_its_own_translation_else_its_codes():
     english = "None of the selected customers you can see has an email address."
     assert (
