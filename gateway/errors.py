@@ -1,15 +1,15 @@
 """The gateway's one error table: what each failure becomes over HTTP.
 
 Body of every error: ``{"error": {"code", "message", "fields"}}`` (``fields``: field name ->
-what is wrong with it, for a 400); the message is in
-English, or Vietnamese when ``Accept-Language`` prefers ``vi``.
+what is wrong with it, for a 400); the message and the field messages are in English, or
+Vietnamese when ``Accept-Language`` prefers ``vi`` (``gateway/translations.py``).
 """
 
 import json
 
 from werkzeug.wrappers import Response
 
-from gateway.translations import translate
+from gateway.translations import translate, translate_fields
 
 # kind of services.core.errors.DomainError -> HTTP status
 STATUS_BY_KIND = {
@@ -58,7 +58,7 @@ def json_response(body, status=200, headers=None):
 def error_response(error, accept_language=None):
     body = {"error": {"code": error.code, "message": translate(error.code, error.message, accept_language)}}
     if error.fields:
-        body["error"]["fields"] = error.fields
+        body["error"]["fields"] = translate_fields(error.fields, accept_language)
     headers = dict(error.headers or {})
     if error.kind == "unauthenticated":
         headers["WWW-Authenticate"] = "Bearer"

@@ -57,7 +57,7 @@ def merge(template, values, escape=str):
 
 def customer_recipients(session, actor, data):
     """The visible customers of the request (its ``customer_ids`` in order, or every visible
-    customer matching its ``filter``, newest first), with their merge fields."""
+    customer matching its ``filter``, newest first), with their merge fields; and the selection."""
     selected = bulk.select_requested(session, actor, data)
     rows = session.execute(
         select(
@@ -70,11 +70,12 @@ def customer_recipients(session, actor, data):
         ).join(bulk.selection, bulk.selection.c.customer_id == customer_table.c.id)
     )
     found = {row.id: dict(row._mapping, customer_id=row.id) for row in rows}
-    return [found[customer_id] for customer_id in selected.given if customer_id in found]
+    return selected, [found[customer_id] for customer_id in selected.given if customer_id in found]
 
 
 def contact_recipients(session, actor, data):
-    """The contacts of the visible selected customers (customers in the request's order, contacts by id)."""
+    """The contacts of the visible selected customers (customers in the request's order, contacts by
+    id); and the selection."""
     selected = bulk.select_requested(session, actor, data)
     position = {customer_id: index for index, customer_id in enumerate(selected.given)}
     contacts = Contact.__table__
@@ -93,9 +94,19 @@ def contact_recipients(session, actor, data):
         .join_from(bulk.selection, customer_table, customer_table.c.id == bulk.selection.c.customer_id)
         .join(contacts, contacts.c.customer_id == customer_table.c.id)
     )
-    return sorted(
+    return selected, sorted(
         (dict(row._mapping) for row in rows), key=lambda row: (position[row["customer_id"]], row["contact_id"])
     )
+
+
+def no_recipients(selected, data, lacking):
+    """The 422 of a bulk message with nobody to send to: none of the selection is visible (the
+    same answer whether the others exist or not), or none of those visible has ``lacking``."""
+    if selected.matched:
+        return RuleViolation("None of the selected customers you can see has {}.".format(lacking), code="NO_RECIPIENTS")
+    if "filter" in data:
+        return RuleViolation("No customer you can see matches the filter.", code="NO_RECIPIENTS")
+    return RuleViolation("You cannot see any of the selected customers (or they do not exist).", code="NO_RECIPIENTS")
 
 
 def _open_and_request(uow, event_type, plan):
@@ -133,17 +144,14 @@ def bulk_sms(uow, data):
     contacts = data["to"] == "contacts"
     check_merge_fields(data["content"], CONTACT_FIELDS if contacts else CUSTOMER_FIELDS, "content")
     with uow:  # read only: ends (and drops the selection) before notifications is asked
-        found = (contact_recipients if contacts else customer_recipients)(uow.session, actor, data)
+        selected, found = (contact_recipients if contacts else customer_recipients)(uow.session, actor, data)
     recipients = [
         {"to": person["phone"], "body": merge(data["content"], person), "customer_id": person["customer_id"]}
         for person in found
         if person.get("phone")
     ]
     if not recipients:
-        raise RuleViolation(
-            "None of the selected customers{} has a phone number.".format("' contacts" if contacts else ""),
-            code="NO_RECIPIENTS",
-        )
+        raise no_recipients(selected, data, "a contact with a phone number" if contacts else "a phone number")
     plan = {"channel": "sms", "brandname": data["brandname"], "content": data["content"], "recipients": recipients}
     answer = _open_and_request(uow, "sms_requested", plan)
     return {
@@ -162,7 +170,7 @@ def bulk_email(uow, data):
         if data.get(field):
             check_merge_fields(data[field], CUSTOMER_FIELDS, field)
     with uow:  # read only: ends (and drops the selection) before notifications is asked
-        found = customer_recipients(uow.session, actor, data)
+        selected, found = customer_recipients(uow.session, actor, data)
     recipients = [
         {
             "to": person["email"],
@@ -175,7 +183,7 @@ def bulk_email(uow, data):
         if person.get("email")
     ]
     if not recipients:
-        raise RuleViolation("None of the selected customers has an email address.", code="NO_RECIPIENTS")
+        raise no_recipients(selected, data, "an email address")
     plan = {"channel": "email", "subject": data["subject"], "content": data["body"], "recipients": recipients}
     answer = _open_and_request(uow, "email_requested", plan)
     return {"batch_id": answer["batch_id"], "recipients": answer["recipients"], "skipped": answer["skipped"]}

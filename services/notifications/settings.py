@@ -5,13 +5,9 @@ from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
+from services.core.config import setting
 from services.notifications.advertising import DEFAULT_HOURS, DEFAULT_TIMEZONE, AdvertisingWindow
-
-TICKET_TEMPLATES = {
-    "sms": 'CRM: ticket #{ticket_id} "{title}" is assigned to you{deadline_text}.',
-    "email_subject": "Ticket #{ticket_id} assigned to you: {title}",
-    "email_body": 'Hello {name},\n\nTicket #{ticket_id} "{title}" has been assigned to you{deadline_text}.\n\n-- CRM',
-}
+from services.notifications.ticket_notices import DEFAULT_LANGUAGE, TEMPLATES, business_language
 
 
 def _now():
@@ -31,7 +27,8 @@ class Settings:
     tick_seconds: float = 10.0
     twilio_auth_token: str | None = None
     ticket_sms_sender: str | None = None
-    ticket_templates: dict = field(default_factory=lambda: dict(TICKET_TEMPLATES))
+    language: str = DEFAULT_LANGUAGE  # BUSINESS_LANGUAGE: of the notices to assignees
+    ticket_templates: dict = field(default_factory=lambda: dict(TEMPLATES[DEFAULT_LANGUAGE]))
     clock: object = _now
 
     def now(self):
@@ -43,7 +40,8 @@ class Settings:
 
     @classmethod
     def from_config(cls, config):
-        templates = dict(TICKET_TEMPLATES)
+        language = business_language(setting(config, "BUSINESS_LANGUAGE", DEFAULT_LANGUAGE))
+        templates = dict(TEMPLATES[language])
         templates.update({k: v for k, v in (config.get("TICKET_TEMPLATES") or {}).items() if v})
         token = config.get("TWILIO_AUTH_TOKEN")
         return cls(
@@ -59,6 +57,7 @@ class Settings:
             concurrency=int(config.get("SEND_CONCURRENCY", 20)),
             twilio_auth_token=str(token) if token else None,
             ticket_sms_sender=config.get("TICKET_SMS_SENDER") or None,
+            language=language,
             ticket_templates=templates,
         )
 

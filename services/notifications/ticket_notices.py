@@ -1,4 +1,8 @@
-"""Tell the assignee of a ticket, by SMS and email, that it is theirs now."""
+"""Tell the assignee of a ticket, by SMS and email, that it is theirs now.
+
+The notice is in the business language (``BUSINESS_LANGUAGE``: ``vi``, the default, or ``en``);
+``TICKET_TEMPLATES`` in the configuration replaces any of its three texts with the operator's own.
+"""
 
 import datetime
 import logging
@@ -18,6 +22,31 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "notifications.ticket_assigned"
 
+DEFAULT_LANGUAGE = "vi"  # BUSINESS_LANGUAGE
+# the notice's texts by language: {ticket_id} {title} {deadline} {deadline_text} {name}
+TEMPLATES = {
+    "vi": {
+        "sms": 'CRM: ticket #{ticket_id} "{title}" đã được giao cho bạn{deadline_text}.',
+        "email_subject": "Ticket #{ticket_id} đã được giao cho bạn: {title}",
+        "email_body": ('Chào {name},\n\nTicket #{ticket_id} "{title}" đã được giao cho bạn{deadline_text}.\n\n-- CRM'),
+    },
+    "en": {
+        "sms": 'CRM: ticket #{ticket_id} "{title}" is assigned to you{deadline_text}.',
+        "email_subject": "Ticket #{ticket_id} assigned to you: {title}",
+        "email_body": 'Hello {name},\n\nTicket #{ticket_id} "{title}" has been assigned to you{deadline_text}.\n\n-- CRM',
+    },
+}
+DEADLINE = {"vi": " (hạn {})", "en": " (deadline {})"}
+
+
+def business_language(value):
+    """The language of ``BUSINESS_LANGUAGE`` (``vi``, ``en``, any case, ``vi-VN`` too; unset: ``vi``);
+    any other value refuses to start, rather than send notices in a language nobody chose."""
+    language = str(value or DEFAULT_LANGUAGE).strip().lower().replace("_", "-").split("-")[0]
+    if language not in TEMPLATES:
+        raise ValueError("BUSINESS_LANGUAGE must be one of {}, not {!r}".format(", ".join(sorted(TEMPLATES)), value))
+    return language
+
 
 class _Blank(dict):
     def __missing__(self, key):
@@ -28,16 +57,17 @@ def render(template, values):
     return template.format_map(_Blank(values))
 
 
-def deadline_text(deadline, zone):
+def deadline_text(deadline, zone, language=DEFAULT_LANGUAGE):
+    """`` (hạn 30/11/2026 17:00)``: the deadline in ``zone``, in ``language``; empty without one."""
     if not deadline:
         return ""
     try:
         moment = datetime.datetime.fromisoformat(str(deadline))
     except ValueError:
-        return " (deadline {})".format(deadline)
+        return DEADLINE[language].format(deadline)
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(zone))
-    return " (deadline {:%d/%m/%Y %H:%M})".format(moment)
+    return DEADLINE[language].format("{:%d/%m/%Y %H:%M}".format(moment))
 
 
 def notify_assignee(uow, event_id, data, settings):
@@ -76,7 +106,7 @@ def _queue_notices(session, event_id, ticket, contact, settings):
         "ticket_id": ticket["ticket_id"],
         "title": ticket["title"],
         "deadline": ticket.get("deadline") or "",
-        "deadline_text": deadline_text(ticket.get("deadline"), settings.advertising.zone.key),
+        "deadline_text": deadline_text(ticket.get("deadline"), settings.advertising.zone.key, settings.language),
         "name": contact["full_name"] or "",
     }
     templates = settings.ticket_templates

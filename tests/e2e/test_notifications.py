@@ -12,6 +12,7 @@ from tests.conftest import unique, wait_for
 pytestmark = pytest.mark.e2e
 
 WEBHOOK = "/api/v1/webhooks/twilio/status"
+VI = {"Accept-Language": "vi"}
 
 
 def phone():
@@ -80,6 +81,45 @@ def test_bulk_sms_reaches_only_visible_customers_and_reports_delivery(seller, ad
     assert "Chào An 0, mã khách hàng {}.".format(mine[0]["code"]) in [m["body"] for m in received]
     # the customer the seller cannot see appears nowhere, not even to an admin
     assert e164(hidden["phone"]) not in [m["to"] for m in batch_messages(admin, answer["batch_id"])]
+
+
+def test_bulk_messages_to_customers_nobody_can_reach_say_why_without_revealing_which_exist(seller, admin, brandname):
+    hidden = customer(admin, name=unique("Ẩn "))
+    gone = customer(seller, name=unique("Xóa "))
+    assert seller.delete("/api/v1/customers/{}".format(gone["id"])).status_code == 204
+    sms = {"brandname": brandname, "content": "Chào {name}"}
+    email = {"subject": "Chào", "body": "Chào {name}"}
+    unseen = "You cannot see any of the selected customers (or they do not exist)."
+    # a customer of someone else and one that no longer exists: the same answer
+    for ids in ([hidden["id"]], [gone["id"]], [hidden["id"], gone["id"]]):
+        for path, body in (("sms", sms), ("email", email)):
+            response = seller.post("/api/v1/customers/bulk/" + path, dict(body, customer_ids=ids))
+            assert response.status_code == 422, response.text
+            assert response.json()["error"] == {"code": "NO_RECIPIENTS", "message": unseen}
+    response = seller.post("/api/v1/customers/bulk/sms", dict(sms, customer_ids=[hidden["id"]]), headers=VI)
+    assert (
+        response.json()["error"]["message"]
+        == "Bạn không xem được khách hàng nào trong số đã chọn (hoặc họ không tồn tại)."
+    )
+    response = seller.post("/api/v1/customers/bulk/sms", dict(sms, filter={"q": unique("nobody ")}), headers=VI)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "Không có khách hàng nào bạn xem được khớp bộ lọc."
+    # visible, but without the address: said so (the hidden one changes nothing)
+    silent = customer(seller, name=unique("Không số "), phone=None)
+    ids = [silent["id"], hidden["id"]]
+    response = seller.post("/api/v1/customers/bulk/sms", dict(sms, customer_ids=ids))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "None of the selected customers you can see has a phone number."
+    response = seller.post("/api/v1/customers/bulk/sms", dict(sms, customer_ids=ids, to="contacts"))
+    assert response.json()["error"]["message"] == (
+        "None of the selected customers you can see has a contact with a phone number."
+    )
+    response = seller.post("/api/v1/customers/bulk/email", dict(email, customer_ids=ids), headers=VI)
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "NO_RECIPIENTS",
+        "message": "Không khách hàng nào bạn xem được trong số đã chọn có địa chỉ email.",
+    }
 
 
 def test_bulk_sms_and_email_to_every_visible_customer_matching_a_filter(seller, admin, brandname, fake_providers):
@@ -234,8 +274,10 @@ def test_ticket_assignment_notifies_the_assignee(admin, new_user, fake_providers
     assert sorted((m["channel"], m["to"]) for m in items) == [("email", address), ("sms", e164(number))]
     [sms] = [m for m in fake_providers.sms() if m["to"] == e164(number)]
     assert "Máy in hỏng" in sms["body"] and "#{}".format(ticket.json()["id"]) in sms["body"]
+    # in the business language (BUSINESS_LANGUAGE, Vietnamese by default), deadline in Vietnam time
+    assert "đã được giao cho bạn (hạn 01/12/2026 10:00)" in sms["body"]
     [mail] = [m for m in fake_providers.emails() if m["rcpt_tos"] == [address]]
-    assert "Máy in hỏng" in mail["subject"]
+    assert mail["subject"] == "Ticket #{} đã được giao cho bạn: Máy in hỏng".format(ticket.json()["id"])
 
 
 def test_sms_preview_counts_segments(seller, brandname):

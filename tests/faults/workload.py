@@ -14,7 +14,11 @@ import time
 import requests
 from sqlalchemy import text
 
+from services.notifications.ticket_notices import DEFAULT_LANGUAGE, TEMPLATES
 from tests.conftest import unique
+
+# the subject of the assignee's email (the system runs in the default business language)
+SUBJECT = TEMPLATES[DEFAULT_LANGUAGE]["email_subject"]
 
 
 class TicketLoad:
@@ -83,13 +87,13 @@ def effects(system, tag):
         emails = dict(
             connection.execute(
                 text("SELECT subject, count(*) FROM messages WHERE channel = 'email' AND subject LIKE :s GROUP BY 1"),
-                {"s": "Ticket #% assigned to you: " + tag + " %"},
+                {"s": SUBJECT.format(ticket_id="%", title=tag + " %")},
             ).all()
         )
     found = {}
     for ticket_id, title, assigned in rows:
         tickets, assigned_before, emails_before = found.get(title, (0, 0, 0))
-        subject = "Ticket #{} assigned to you: {}".format(ticket_id, title)
+        subject = SUBJECT.format(ticket_id=ticket_id, title=title)
         found[title] = (tickets + 1, assigned_before + assigned, emails_before + emails.get(subject, 0))
     return found
 

@@ -321,8 +321,16 @@ def test_local_backends_when_nothing_is_configured(start, db_session, tmp_path):
     assert "a@example.com" in eml.read_text()
 
 
-def test_ticket_assignment_notifies_the_assignee(start, fake, db_session):
-    container, config = start()
+@pytest.mark.parametrize(
+    "language, subject, sms_deadline, greeting",
+    [
+        ("", "Ticket #42 đã được giao cho bạn: Máy in hỏng", "(hạn 30/11/2026 17:00)", "Chào Trần Thị Bình"),
+        ("en", "Ticket #42 assigned to you: Máy in hỏng", "(deadline 30/11/2026 17:00)", "Hello Trần Thị Bình"),
+    ],
+    ids=["business-language-unset-is-vietnamese", "english"],
+)
+def test_ticket_assignment_notifies_the_assignee(start, fake, db_session, language, subject, sms_deadline, greeting):
+    container, config = start(BUSINESS_LANGUAGE=language)
     event_id = publish(
         config,
         "tickets",
@@ -342,9 +350,10 @@ def test_ticket_assignment_notifies_the_assignee(start, fake, db_session):
         ("sms", "+84912345678", "sent", "ticket_assigned"),
     ]
     [sms] = fake.sms()
-    assert "#42" in sms["body"] and "Máy in hỏng" in sms["body"] and "30/11/2026 17:00" in sms["body"]
+    assert "#42" in sms["body"] and "Máy in hỏng" in sms["body"] and sms_deadline in sms["body"]
+    assert ("đã được giao cho bạn" in sms["body"]) == (language != "en")
     [mail] = fake.emails()
-    assert mail["subject"] == "Ticket #42 assigned to you: Máy in hỏng" and "Trần Thị Bình" in mail["text"]
+    assert mail["subject"] == subject and greeting in mail["text"]
     # the assignee sees the notices about them
     assert call(container, "list_messages", {}, actor={"id": 7, "roles": ["staff"]})["total"] == 2
 

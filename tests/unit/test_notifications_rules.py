@@ -10,7 +10,7 @@ from services.notifications.addresses import normalize_email, normalize_phone
 from services.notifications.advertising import AdvertisingWindow, parse_hours, with_prefix
 from services.notifications.providers import RateLimiter
 from services.notifications.settings import Settings
-from services.notifications.ticket_notices import deadline_text, render
+from services.notifications.ticket_notices import TEMPLATES, deadline_text, render
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -134,8 +134,36 @@ def test_backoff_is_exponential_and_capped():
 
 def test_ticket_templates():
     assert render("#{ticket_id} {title}{missing}", {"ticket_id": 3, "title": "Lỗi"}) == "#3 Lỗi"
-    assert deadline_text("2026-11-30T10:00:00+00:00", "Asia/Ho_Chi_Minh") == " (deadline 30/11/2026 17:00)"
+    assert deadline_text("2026-11-30T10:00:00+00:00", "Asia/Ho_Chi_Minh") == " (hạn 30/11/2026 17:00)"
+    assert deadline_text("2026-11-30T10:00:00+00:00", "Asia/Ho_Chi_Minh", "en") == " (deadline 30/11/2026 17:00)"
     assert deadline_text(None, "Asia/Ho_Chi_Minh") == ""
+
+
+@pytest.mark.parametrize(
+    "value, language", [(None, "vi"), ("", "vi"), ("vi", "vi"), ("VI-vn", "vi"), (" en ", "en"), ("en_US", "en")]
+)
+def test_the_business_language_of_the_assignee_notice(value, language):
+    settings = Settings.from_config({"BUSINESS_LANGUAGE": value})
+    assert settings.language == language and settings.ticket_templates == TEMPLATES[language]
+
+
+def test_the_assignee_notice_is_vietnamese_by_default_and_english_on_request():
+    vietnamese, english = Settings.from_config({}), Settings.from_config({"BUSINESS_LANGUAGE": "en"})
+    values = {"ticket_id": 7, "title": "Máy in hỏng", "name": "Bình", "deadline_text": ""}
+    assert render(vietnamese.ticket_templates["sms"], values) == 'CRM: ticket #7 "Máy in hỏng" đã được giao cho bạn.'
+    assert render(vietnamese.ticket_templates["email_body"], values).startswith("Chào Bình,")
+    assert render(english.ticket_templates["email_subject"], values) == "Ticket #7 assigned to you: Máy in hỏng"
+    # the operator's own text replaces one template, the others stay in the business language
+    custom = Settings.from_config(
+        {"BUSINESS_LANGUAGE": "en", "TICKET_TEMPLATES": {"sms": "#{ticket_id}", "email_body": ""}}
+    )
+    assert custom.ticket_templates == dict(TEMPLATES["en"], sms="#{ticket_id}")
+
+
+@pytest.mark.parametrize("value", ["fr", "vietnamese", "e"])
+def test_an_unknown_business_language_refuses_to_start(value):
+    with pytest.raises(ValueError, match="BUSINESS_LANGUAGE"):
+        Settings.from_config({"BUSINESS_LANGUAGE": value})
 
 
 def test_merge_fields_of_bulk_messages():

@@ -4,7 +4,7 @@ from services.core.actor import ROLES
 from services.core.contracts import common
 from services.core.contracts.common import PageQuery, id_list
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]{3,64}$", error="3 to 64 letters, digits, '.', '_' or '-'.")
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_.\-]{2,64}$", error="2 to 64 letters, digits, '.', '_' or '-'.")
 
 
 class Login(Schema):
