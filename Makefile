@@ -9,7 +9,7 @@ export AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432
 export PYTHONWARNINGS ?= ignore
 
-.PHONY: install run test test-unit test-faults bench lint check check-k8s check-compose demo dead-letters replay-dead-letters clean
+.PHONY: install run reset test test-unit test-faults bench lint check check-k8s check-compose demo dead-letters replay-dead-letters clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 ## Run every service and the gateway in the foreground (Ctrl-C stops them all).
 run: install
 	$(BIN)/python deploy/launcher.py run
+
+## Drop this system's databases (asks first; `make reset FORCE=1` does not): the next `make run` starts empty.
+reset: install
+	$(BIN)/python deploy/launcher.py reset
 
 ## The whole test suite (unit, service, end-to-end); needs RabbitMQ and PostgreSQL.
 test: install

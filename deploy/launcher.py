@@ -3,6 +3,7 @@
     python deploy/launcher.py check     # can RabbitMQ and PostgreSQL be reached?
     python deploy/launcher.py prepare   # create databases, migrate, seed the first admin
     python deploy/launcher.py run       # check + prepare + run everything in the foreground
+    python deploy/launcher.py reset     # drop this system's databases (asks; FORCE=1 does not)
 
 Environment: AMQP_URI, DATABASE_URL, DATABASE_PREFIX, GATEWAY_PORT,
 CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD, JWT_SECRET (else generated once into
@@ -65,6 +66,27 @@ def prepare():
     say("databases migrated")
     seeded = subprocess.run([PYTHON, "-m", DIRECTORY.package + ".admin", DIRECTORY.config_path], cwd=ROOT)
     return seeded.returncode == 0
+
+
+def reset():
+    """Drop every database of this system (``DATABASE_PREFIX``) and its event queues, after a yes
+    (or with ``FORCE=1``); the next ``run`` starts empty, with only the first admin."""
+    from services.core.config import load_config
+    from services.core.manage import main as manage
+
+    names = [load_config(each.config_path)["DATABASE"]["NAME"] for each in PARTS]
+    if os.environ.get("FORCE") != "1":
+        if not sys.stdin.isatty():
+            say("reset drops {}; run it in a terminal to confirm, or with FORCE=1.".format(", ".join(names)))
+            return False
+        answer = input("[crm] Drop the databases {} and everything in them? [y/N] ".format(", ".join(names)))
+        if answer.strip().lower() not in ("y", "yes"):
+            say("nothing dropped")
+            return False
+    if manage(["reset"]) != 0:
+        return False
+    say("dropped {}; the next run starts empty".format(", ".join(names)))
+    return True
 
 
 def local_jwt_secret():
@@ -216,6 +238,8 @@ def main(argv):
         return 0 if check() and prepare() else 1
     if command == "run":
         return run()
+    if command == "reset":
+        return 0 if check() and reset() else 1
     print(__doc__)
     return 2
 

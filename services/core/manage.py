@@ -3,6 +3,7 @@
     python -m services.core.manage prepare                  # every part of the registry
     python -m services.core.manage prepare directory gateway
     python -m services.core.manage check services/directory/config.yml
+    python -m services.core.manage reset                    # drop every part's database (no question asked)
 
 Each argument is a part's name (:mod:`services.core.registry`) or a path to a
 ``config.yml``; none means every part.  ``prepare`` creates each database if
@@ -11,6 +12,8 @@ database answers.  Exit status 1 with one sentence on stderr when PostgreSQL
 cannot be reached.
 ``prepare`` also declares on RabbitMQ the queue of every event handler of each
 service, so an event published before its consumer first starts waits for it.
+``reset`` drops each database and deletes those queues (events waiting there would
+apply to data that is gone); the next ``prepare`` starts from nothing.
 """
 
 import argparse
@@ -53,6 +56,27 @@ def service_classes(package_dir):
     ]
 
 
+def reset(config_path):
+    from kombu import Connection
+
+    config = load_config(config_path)
+    engine = create_engine(server_url(config), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text('DROP DATABASE IF EXISTS "{}" WITH (FORCE)'.format(config["DATABASE"]["NAME"])))
+    finally:
+        engine.dispose()
+    queues = [
+        q
+        for cls in service_classes(os.path.dirname(os.path.abspath(config_path)))
+        for q in consumer_queues(cls, config)
+    ]
+    with Connection(config["AMQP_URI"], connect_timeout=10) as connection:
+        channel = connection.channel()
+        for queue in queues:
+            queue.bind(channel).delete()
+
+
 def check(config_path):
     engine = create_engine(server_url(load_config(config_path)))
     try:
@@ -71,7 +95,7 @@ def config_paths(arguments):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["prepare", "check"])
+    parser.add_argument("command", choices=["prepare", "check", "reset"])
     parser.add_argument("parts", nargs="*", help="part names or config.yml paths (default: every part)")
     args = parser.parse_args(argv)
     try:
@@ -81,7 +105,7 @@ def main(argv=None):
         return 2
     for config_path in paths:
         try:
-            (prepare if args.command == "prepare" else check)(config_path)
+            {"prepare": prepare, "check": check, "reset": reset}[args.command](config_path)
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             print("Cannot reach PostgreSQL for {} ({}).".format(config_path, reason), file=sys.stderr)
