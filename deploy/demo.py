@@ -286,6 +286,136 @@ def messages(admin, sessions):
     return batch["recipients"] if brandnames else 0
 
 
+WAREHOUSES = (
+    ("KHO-HCM", "Kho Hồ Chí Minh", "12 Nguyễn Huệ, Quận 1"),
+    ("KHO-HN", "Kho Hà Nội", "5 Tràng Tiền, Hoàn Kiếm"),
+)
+PRODUCTS = (("SP-001", "Máy in laser", "cái"), ("SP-002", "Mực in", "hộp"), ("SP-003", "Giấy A4", "ram"))
+KEEPER = "quang.bui"  # manages both warehouses
+ACCOUNTANT = "hai.do"
+
+
+def ensure_coded(api, path, key, wanted):
+    """{code: item} of ``path``, creating the ``wanted`` bodies whose ``key`` is missing."""
+    found = {item[key].upper(): item for item in api.all(path)}
+    for body in wanted:
+        if body[key].upper() not in found:
+            found[body[key].upper()] = api.post(path, body)
+    return found
+
+
+def inventory(admin, sessions, users):
+    """Two warehouses the keeper manages, three products, and posted moves (once); returns the moves made."""
+    warehouses = ensure_coded(
+        admin,
+        "/api/v1/warehouses",
+        "code",
+        [
+            {"code": code, "name": name, "address": address, "manager_ids": [users[KEEPER]["id"]]}
+            for code, name, address in WAREHOUSES
+        ],
+    )
+    products = ensure_coded(
+        admin, "/api/v1/products", "sku", [{"sku": sku, "name": name, "unit": unit} for sku, name, unit in PRODUCTS]
+    )
+    keeper = sessions[KEEPER]
+    main_store, branch = warehouses["KHO-HCM"]["id"], warehouses["KHO-HN"]["id"]
+    if keeper.get("/api/v1/stock-moves", warehouse_id=main_store, page_size=1)["total"]:
+        return 0
+    sku = {code: products[code]["id"] for code, _, _ in PRODUCTS}
+
+    def move(kind, quantities, post=True, **where):
+        lines = [{"product_id": sku[code], "quantity": quantity} for code, quantity in quantities]
+        made = keeper.post("/api/v1/stock-moves", dict(where, kind=kind, lines=lines))
+        if post:
+            keeper.post("/api/v1/stock-moves/{}/post".format(made["id"]))
+
+    move("receipt", [("SP-001", 20), ("SP-002", 200), ("SP-003", 500)], warehouse_id=main_store)
+    move("transfer", [("SP-002", 40), ("SP-003", 100)], warehouse_id=main_store, to_warehouse_id=branch)
+    move("issue", [("SP-001", 3), ("SP-003", 25)], warehouse_id=main_store)
+    move("issue", [("SP-002", 5)], post=False, warehouse_id=branch)  # a draft, waiting to be posted
+    return 4
+
+
+def treasury(admin, sessions, users):
+    """A cash book and two bank accounts, and vouchers of every kind (once); returns the vouchers made."""
+    accountant = sessions[ACCOUNTANT]
+    accounts = ensure_named(
+        accountant,
+        "/api/v1/accounts",
+        ["Quỹ tiền mặt", "Vietcombank - TK chính", "Techcombank - TK phụ"],
+        lambda name: (
+            {"type": "cash", "name": name, "opening_balance": 50_000_000}
+            if name == "Quỹ tiền mặt"
+            else {
+                "type": "bank",
+                "name": name,
+                "bank_name": name.split(" - ")[0],
+                "account_number": "0071000123456" if name.startswith("Vietcombank") else "19034567890123",
+                "opening_balance": 200_000_000 if name.startswith("Vietcombank") else 0,
+            }
+        ),
+    )
+    cash = accounts["Quỹ tiền mặt"]["id"]
+    main_bank = accounts["Vietcombank - TK chính"]["id"]
+    other_bank = accounts["Techcombank - TK phụ"]["id"]
+    if accountant.get("/api/v1/vouchers", account_id=cash, page_size=1)["total"]:
+        return 0
+    customer = admin.get("/api/v1/customers", q=CODE_PREFIX, page_size=1)["items"][0]
+
+    def voucher(body, confirm=True):
+        made = accountant.post("/api/v1/vouchers", body)
+        if confirm:
+            accountant.post("/api/v1/vouchers/{}/confirm".format(made["id"]))
+
+    voucher(
+        {
+            "kind": "receipt",
+            "amount": 15_000_000,
+            "to_account_id": cash,
+            "counterpart_type": "customer",
+            "counterpart_id": customer["id"],
+            "category": "Bán hàng",
+        }
+    )
+    voucher(
+        {
+            "kind": "payment",
+            "amount": 3_500_000,
+            "from_account_id": cash,
+            "counterpart_type": "supplier",
+            "counterpart_name": "Công ty Văn phòng phẩm Hồng Hà",
+            "category": "Văn phòng phẩm",
+        }
+    )
+    in_charge = users[ACCOUNTANT]["id"]
+    for kind, amount, source, target in (
+        ("cash_to_bank", 20_000_000, cash, main_bank),
+        ("internal_transfer", 50_000_000, main_bank, other_bank),
+    ):
+        voucher(
+            {
+                "kind": kind,
+                "amount": amount,
+                "from_account_id": source,
+                "to_account_id": target,
+                "person_in_charge_id": in_charge,
+            }
+        )
+    voucher(
+        {
+            "kind": "payment",
+            "amount": 2_000_000,
+            "from_account_id": cash,
+            "counterpart_type": "employee",
+            "counterpart_id": users[KEEPER]["id"],
+            "category": "Tạm ứng",
+        },
+        confirm=False,  # a draft, waiting for confirmation
+    )
+    return 5
+
+
 def main():
     admin_name = os.environ.get("CRM_ADMIN_USERNAME", "admin")
     admin_password = os.environ.get("CRM_ADMIN_PASSWORD", "admin")
@@ -302,12 +432,15 @@ def main():
         made = customers(admin, sessions, users)
         made_tickets = tickets(admin, sessions, users)
         sent = messages(admin, sessions)
+        moves = inventory(admin, sessions, users)
+        vouchers = treasury(admin, sessions, users)
     except DemoError as error:
         say("stopped: {}".format(error))
         return 1
     say(
-        "{} departments, {} demo users ({} new), {} new customers, {} new tickets, {} SMS sent".format(
-            len(departments), len(USERS), len(created), made, made_tickets, sent
+        "{} departments, {} demo users ({} new), {} new customers, {} new tickets, {} SMS sent, "
+        "{} new stock moves, {} new vouchers".format(
+            len(departments), len(USERS), len(created), made, made_tickets, sent, moves, vouchers
         )
     )
     say("sign in as any of these with the password {!r} (local demo only):".format(PASSWORD))

@@ -21,7 +21,20 @@ def run_demo(system):
 def counts(admin):
     return {
         path: admin.get("/api/v1/" + path, {"page_size": 1}).json()["total"]
-        for path in ("users", "departments", "customers", "tickets", "customer-groups", "support-groups", "messages")
+        for path in (
+            "users",
+            "departments",
+            "customers",
+            "tickets",
+            "customer-groups",
+            "support-groups",
+            "messages",
+            "warehouses",
+            "products",
+            "stock-moves",
+            "accounts",
+            "vouchers",
+        )
     }
 
 
@@ -32,6 +45,8 @@ def test_demo_runs_twice_and_adds_nothing_the_second_time(system, admin):
     after_first = counts(admin)
     assert after_first["customers"] >= before["customers"] + 24 and after_first["users"] == before["users"] + 7
     assert after_first["tickets"] == before["tickets"] + 6 and after_first["messages"] > before["messages"]
+    for path, made in {"warehouses": 2, "products": 3, "stock-moves": 4, "accounts": 3, "vouchers": 5}.items():
+        assert after_first[path] == before[path] + made, path
     assert "hoa.nguyen" in first.stdout  # the users it made, with how to sign in
     second = run_demo(system)
     assert second.returncode == 0, second.stdout + second.stderr
