@@ -35,6 +35,7 @@ import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer
 
+from gateway import request_ids
 from gateway.errors import ApiError, error_response
 
 DEFAULT_BODY_MAX_BYTES = 8 * 1024 * 1024
@@ -112,6 +113,12 @@ class GatewayWebServer(WebServer):
         server.keepalive = idle  # idle time allowed between two requests of one connection
         server.socket_timeout = idle  # any single read or write; WebServer.run applies it on accept
         return server
+
+    def get_wsgi_app(self):
+        return request_ids.RequestIds(super().get_wsgi_app())  # X-Request-ID on every response
+
+    def context_data_from_headers(self, request):
+        return request_ids.context_data(request)
 
 
 class HttpEntrypoint(HttpRequestHandler):

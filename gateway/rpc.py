@@ -8,13 +8,13 @@ import logging
 
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy, ReplyListener
+from nameko.rpc import MethodProxy
 
 from gateway.errors import ApiError
 from services.core import business_time
 from services.core.actor import CONTEXT_KEY
 from services.core.errors import DomainError, parse_remote_error
-from services.core.rpc import rpc_timeout, send, wait_for
+from services.core.rpc import ClassicReplyListener, rpc_timeout, send, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Caller:
 class ServiceRpc(DependencyProvider):
     """``self.rpc("customers", "get_customer", 5)`` inside a gateway worker."""
 
-    reply_listener = ReplyListener()
+    reply_listener = ClassicReplyListener()  # a classic reply queue (services/core/rpc.py)
 
     def setup(self):
         business_time.configure(self.container.config)  # the period bounds the gateway checks

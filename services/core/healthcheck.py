@@ -14,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.core.config import load_config  # noqa: E402
 from services.core.registry import part  # noqa: E402
+from services.core.rpc import StandaloneReplyListener  # noqa: E402
 
 
 def main(argv=None):
@@ -21,7 +22,7 @@ def main(argv=None):
     service = argv[0]
     config = load_config(argv[1] if len(argv) > 1 else part(service).config_path)
     try:
-        with ClusterRpcProxy(config, timeout=5) as cluster:
+        with ClusterRpcProxy(config, timeout=5, reply_listener_cls=StandaloneReplyListener) as cluster:
             return 0 if getattr(cluster, service).ping() == "pong" else 1
     except Exception as exc:  # report and fail the check
         print("{} does not answer: {}".format(service, exc), file=sys.stderr)

@@ -19,8 +19,9 @@ Payload of every event::
 
     {"id": "<uuid>", "type": "<event type>", "occurred_at": "<iso>", "data": {...}}
 
-The context data of the worker that recorded the event (the actor) is sent as
-nameko headers, so the handler's worker sees the same actor.
+The context of the worker that recorded the event (the actor, and the request id of
+:mod:`services.core.logs`) is stored with it and sent as nameko headers, so the handler's
+worker sees the same actor and logs under the same request id, however late it is relayed.
 """
 
 import collections
@@ -45,15 +46,21 @@ from services.core.actor import CONTEXT_KEY
 from services.core.config import setting
 from services.core.db import database_url, make_engine
 from services.core.errors import ServiceUnavailable
+from services.core.logs import REQUEST_ID_KEY, current_request_id
 from services.core.plumbing import outbox
 
 log = logging.getLogger(__name__)
 
 
 def record_event(session, event_type, data, actor=None):
-    """Add an event to the outbox in the session's transaction; returns its id."""
+    """Add an event to the outbox in the session's transaction; returns its id.
+
+    Its context: the ``actor`` and the request id of the worker recording it, if any."""
     event_id = str(uuid.uuid4())
     context = {CONTEXT_KEY: actor.to_context()} if actor is not None else {}
+    request_id = current_request_id()
+    if request_id is not None:
+        context[REQUEST_ID_KEY] = request_id
     session.execute(
         insert(outbox).values(
             event_id=event_id,

@@ -24,6 +24,12 @@ The serving side is :func:`rpc`, nameko's ``@rpc`` made to survive the broker go
   are not idempotent: it is not run again but answered ``503 SERVICE_UNAVAILABLE`` ("interrupted;
   check before sending it again").  A call is thus carried out at most once; the caller gets one
   answer, or a 504 after ``RPC_TIMEOUT``.
+
+Reply queues are declared ``classic`` (:class:`ClassicReplyListener`): nameko declares them
+durable, non-exclusive and not auto-delete (they expire 5 minutes after their process is gone),
+which a virtual host whose default queue type is ``quorum`` (``deploy/``) would turn into
+replicated quorum queues — a Raft group on three nodes, every reply written to disk on each, for
+a queue that lives and dies with one process (and one more per health check).
 """
 
 import logging
@@ -39,7 +45,17 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.exceptions import RemoteError, UnknownService
-from nameko.rpc import MethodProxy, Responder, Rpc, RpcConsumer, RpcProxy, ServiceProxy, get_rpc_exchange
+from nameko.rpc import (
+    MethodProxy,
+    ReplyListener,
+    Responder,
+    Rpc,
+    RpcConsumer,
+    RpcProxy,
+    ServiceProxy,
+    get_rpc_exchange,
+)
+from nameko.standalone.rpc import SingleThreadedReplyListener
 
 from services.core.config import setting
 from services.core.errors import ServiceTimeout, ServiceUnavailable, relayed
@@ -78,6 +94,31 @@ def wait_for(reply, service, timeout):
         raise ServiceTimeout("The {} service did not answer in time.".format(service))
 
 
+CLASSIC = {"x-queue-type": "classic"}
+
+
+class ClassicReplyQueue:
+    """Gives the reply queue that nameko's ``ReplyListener.setup`` makes the argument
+    ``x-queue-type: classic`` as it is assigned, before the queue is declared."""
+
+    @property
+    def queue(self):
+        return self._queue
+
+    @queue.setter
+    def queue(self, queue):
+        queue.queue_arguments = dict(queue.queue_arguments or {}, **CLASSIC)
+        self._queue = queue
+
+
+class ClassicReplyListener(ClassicReplyQueue, ReplyListener):
+    """The reply listener of every service and of the gateway: a classic reply queue."""
+
+
+class StandaloneReplyListener(ClassicReplyQueue, SingleThreadedReplyListener):
+    """The same for a standalone ``ClusterRpcProxy(config, reply_listener_cls=StandaloneReplyListener)``."""
+
+
 class TimedMethodProxy(MethodProxy):
     def __init__(self, timeout, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +142,8 @@ class TimedServiceProxy(ServiceProxy):
 class TimedRpcProxy(RpcProxy):
     """``directory = TimedRpcProxy("directory")``: ``self.directory.get_actor(5)`` answers within
     ``RPC_TIMEOUT`` seconds or raises ServiceTimeout."""
+
+    rpc_reply_listener = ClassicReplyListener()
 
     def setup(self):
         super().setup()

@@ -27,14 +27,13 @@ import logging
 
 from nameko.constants import DEFAULT_MAX_WORKERS, MAX_WORKERS_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener
 from sqlalchemy.orm import sessionmaker
 
 from services.core import business_time
 from services.core.actor import actor_of
 from services.core.db import closing_quietly, database_url, make_engine
 from services.core.outbox import record_event
-from services.core.rpc import TimedServiceProxy, rpc_timeout
+from services.core.rpc import ClassicReplyListener, TimedServiceProxy, rpc_timeout
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class UnitOfWorkProvider(DependencyProvider):
     reply queue per instance, as nameko's ``RpcProxy``).
     """
 
-    rpc_reply_listener = ReplyListener()
+    rpc_reply_listener = ClassicReplyListener()
 
     def __init__(self, *services):
         self.service_names = services
