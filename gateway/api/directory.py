@@ -90,4 +90,6 @@ def get_user(req, user_id):
     errors=(400, 403, 404, 409),
 )
 def update_user(req, user_id):
-    return req.rpc("directory", "update_user", user_id, req.body)
+    body = req.rpc("directory", "update_user", user_id, req.body)
+    req.actors.drop([user_id])  # here at once (the user's next /me); the others on actor_changed
+    return body
