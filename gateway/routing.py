@@ -11,6 +11,7 @@ or a werkzeug ``Response``.  It reaches the services with ``req.rpc(service,
 method, *args)``; the actor of the request travels with every call.
 """
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -183,11 +184,18 @@ def _depth(value):
     return deepest
 
 
+@functools.cache
+def _schema(schema_cls):
+    """One instance per contract for the life of the process (building one costs more than most
+    requests' validation); ``load`` keeps no state on it."""
+    return schema_cls()
+
+
 def _validate(schema_cls, data, partial=False, where="body"):
     if not isinstance(data, dict):
         raise ApiError("invalid", "VALIDATION_ERROR", "The {} must be a JSON object.".format(where))
     try:
-        schema_cls().load(data, partial=partial)
+        _schema(schema_cls).load(data, partial=partial)
     except ValidationError as error:
         raise ApiError(
             "invalid", "VALIDATION_ERROR", "The {} is invalid.".format(where), flatten_messages(error.messages)
@@ -196,7 +204,7 @@ def _validate(schema_cls, data, partial=False, where="body"):
 
 def _query_dict(schema_cls, args):
     """Query string as a dict: list fields keep every value (``stars=4&stars=5``)."""
-    schema = schema_cls()
+    schema = _schema(schema_cls)
     data = {}
     for key in args.keys():
         target = schema.fields.get(key)
