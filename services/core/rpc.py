@@ -38,7 +38,6 @@ their confirms (:mod:`services.core.outbox`).
 
 import logging
 import sys
-import warnings
 
 import eventlet
 import kombu.serialization
@@ -66,8 +65,21 @@ DEFAULT_TIMEOUT = 10.0
 # (broker, service) whose RPC queue the broker has confirmed taking a request for
 _ROUTABLE = set()
 
-# nameko warns on every unconfirmed publish with ``mandatory``: here on purpose (see above)
-warnings.filterwarnings("ignore", message="Mandatory delivery was requested")
+
+class RequestPublisher(Publisher):
+    """nameko's publisher of requests, without ``mandatory`` when unconfirmed: the broker's return
+    of an unroutable request is only seen with a confirm (nameko would warn on every call)."""
+
+    def publish(self, payload, **kwargs):
+        if not self.use_confirms:
+            kwargs["mandatory"] = False
+        return super().publish(payload, **kwargs)
+
+
+class RequestProxy(MethodProxy):
+    """``RequestProxy(worker_ctx, service, method, reply_listener)``: nameko's, for :func:`send`."""
+
+    publisher_cls = RequestPublisher
 
 
 def transport_options(confirms):
@@ -116,7 +128,7 @@ def wait_for(reply, service, timeout):
         raise ServiceTimeout("The {} service did not answer in time.".format(service))
 
 
-class TimedMethodProxy(MethodProxy):
+class TimedMethodProxy(RequestProxy):
     def __init__(self, timeout, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timeout = timeout
