@@ -24,7 +24,8 @@ WITHIN = 1.0  # seconds: how soon every gateway must apply a change
 
 
 class Gateway:
-    def __init__(self, port):
+    def __init__(self, port, container):
+        self.container = container
         self.base_url = "http://127.0.0.1:{}".format(port)
         self.session = requests.Session()
 
@@ -53,8 +54,9 @@ def system(container_factory, service_config, databases):
         config = service_config(
             "gateway", WEB_SERVER_ADDRESS="127.0.0.1:{}".format(port), JWT_SECRET="s" * 40, ACTOR_CACHE_SECONDS=600
         )
-        container_factory(GatewayService, config).start()
-        gateways.append(Gateway(port))
+        container = container_factory(GatewayService, config)
+        container.start()
+        gateways.append(Gateway(port, container))
     return gateways
 
 
@@ -176,3 +178,19 @@ def test_a_forged_or_expired_token_is_401_even_for_a_kept_user(system):
     expired = jwt.encode(dict(claims, exp=int(time.time()) - 1), "s" * 40, algorithm="HS256")
     for token in (forged, expired, admin[:-2] + "xx"):
         assert one.call("GET", "/api/v1/me", token).status_code == 401
+
+
+def test_each_gateway_has_its_own_queue_which_goes_with_it_and_is_not_declared_ahead(
+    system, infra, rabbit_config, service_config
+):
+    from services.core.events import consumer_queues
+
+    def queues():
+        found = infra.rabbit_manager().get_queues(rabbit_config["vhost"])
+        return [q for q in found if q["name"].startswith("evt-directory-actor_changed--gateway.")]
+
+    mine = queues()
+    assert len(mine) == 2 and all(q["exclusive"] and q["auto_delete"] for q in mine)
+    system[0].container.stop()
+    eventually(lambda: len(queues()) == 1, within=10)  # the stopped instance's queue is gone
+    assert consumer_queues(GatewayService, service_config("gateway")) == []  # prepare declares no such queue
