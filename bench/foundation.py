@@ -10,7 +10,7 @@ then measures, in the same run:
    each with its own proxy (one shared standalone proxy is NOT safe across green
    threads: its reply consumer drains one socket, and eventlet raises "Second
    simultaneous read on fileno"),
-2. the gateway's ``GET /api/v1/me`` under BENCH_CONCURRENCY keep-alive HTTP
+2. the gateway's ``GET /api/v1/me`` (answered from the gateway's kept actor) under BENCH_CONCURRENCY keep-alive HTTP
    clients (``wrk`` when installed, else a multi-process Python client),
 3. the ratio gateway req/s / raw 32-concurrent RPC req/s.
 
@@ -195,7 +195,7 @@ def main():
     common.print_table(["phase"] + names + ["unaccounted"], cpu_rows)
     print()
     print("Notes:")
-    print("- GET /api/v1/me = JWT check + 2 RPCs to directory (get_actor, then me), each reading PostgreSQL;")
+    print("- GET /api/v1/me = JWT check, no RPC once the gateway keeps the user (the first: directory.get_actor);")
     print("  directory.ping touches no database. One process per service; the gateway has max_workers=64.")
     print(
         "- The load generator shares the {} cores with the system under test: in the RPC phases it is this".format(

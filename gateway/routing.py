@@ -11,6 +11,7 @@ or a werkzeug ``Response``.  It reaches the services with ``req.rpc(service,
 method, *args)``; the actor of the request travels with every call.
 """
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, Map, Rule
 from werkzeug.wrappers import Response
 
+from gateway.actors import signed_in
 from gateway.errors import ApiError, error_response, json_response
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.tokens import invalid_token
@@ -133,12 +135,16 @@ class Router:
 class ApiRequest:
     """What a route function sees of the HTTP request."""
 
-    def __init__(self, request, rpc, tokens, actor=None, query=None, body=None, throttle=None):
+    def __init__(
+        self, request, rpc, tokens, actor=None, query=None, body=None, throttle=None, signed_in=None, actors=None
+    ):
         self.http = request
         self.rpc = rpc
         self.tokens = tokens
         self.throttle = throttle  # failed sign-ins (the login route)
         self.actor = actor
+        self.signed_in = signed_in  # gateway.actors.SignedIn of the caller (its /me page), None if public
+        self.actors = actors  # the instance's ActorCache: routes that change a user forget it at once
         self.query = query or {}
         self.body = body
 
@@ -178,11 +184,18 @@ def _depth(value):
     return deepest
 
 
+@functools.cache
+def _schema(schema_cls):
+    """One instance per contract for the life of the process (building one costs more than most
+    requests' validation); ``load`` keeps no state on it."""
+    return schema_cls()
+
+
 def _validate(schema_cls, data, partial=False, where="body"):
     if not isinstance(data, dict):
         raise ApiError("invalid", "VALIDATION_ERROR", "The {} must be a JSON object.".format(where))
     try:
-        schema_cls().load(data, partial=partial)
+        _schema(schema_cls).load(data, partial=partial)
     except ValidationError as error:
         raise ApiError(
             "invalid", "VALIDATION_ERROR", "The {} is invalid.".format(where), flatten_messages(error.messages)
@@ -191,7 +204,7 @@ def _validate(schema_cls, data, partial=False, where="body"):
 
 def _query_dict(schema_cls, args):
     """Query string as a dict: list fields keep every value (``stars=4&stars=5``)."""
-    schema = schema_cls()
+    schema = _schema(schema_cls)
     data = {}
     for key in args.keys():
         target = schema.fields.get(key)
@@ -199,30 +212,35 @@ def _query_dict(schema_cls, args):
     return data
 
 
-def authenticate(request, rpc, tokens):
+def authenticate(request, rpc, tokens, actors):
+    """The caller's :class:`~gateway.actors.SignedIn`: the token checked (signature, expiry) on
+    every request, the actor kept by this instance (or asked of the directory), the token's version
+    compared with the actor's; the actor is put in the context data of every following call."""
     user_id, version = tokens.subject(request.headers.get("Authorization"))
-    actor = rpc("directory", "get_actor", user_id)
-    if actor.pop("token_version", 0) != version:  # the password changed, or the user was deactivated
+    entry = signed_in(actors, rpc, user_id)
+    if entry.token_version != version:  # the password changed, or the user was deactivated
         raise invalid_token()
-    rpc.act_as(actor)
-    return actor
+    rpc.act_as(dict(entry.actor))
+    return entry
 
 
-def dispatch(router, request, rpc, tokens, idempotency=None, throttle=None):
+def dispatch(router, request, rpc, tokens, idempotency=None, throttle=None, actors=None):
     """Answer one HTTP request under ``/api``."""
     accept_language = request.headers.get("Accept-Language")
     try:
         route, params = router.match(request)
-        actor = None if route.public else authenticate(request, rpc, tokens)
+        entry = None if route.public else authenticate(request, rpc, tokens, actors)
+        actor = None if entry is None else entry.actor
         key = request.headers.get(IDEMPOTENCY_HEADER)
+        extra = {"throttle": throttle, "signed_in": entry, "actors": actors}
         if key is None or route.method != "POST" or actor is None or idempotency is None:
-            return _answer(route, params, request, rpc, tokens, actor, throttle)
+            return _answer(route, params, request, rpc, tokens, actor, **extra)
         replay = idempotency.claim(actor["id"], key, request)
         if replay is not None:
             return replay
         response = error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
         try:
-            response = _answer(route, params, request, rpc, tokens, actor, throttle)
+            response = _answer(route, params, request, rpc, tokens, actor, **extra)
         finally:
             idempotency.settle(actor["id"], key, response)
         return response
@@ -235,7 +253,7 @@ def dispatch(router, request, rpc, tokens, idempotency=None, throttle=None):
         return error_response(ApiError("internal", "INTERNAL_ERROR", "Internal error."), accept_language)
 
 
-def _answer(route, params, request, rpc, tokens, actor, throttle=None):
+def _answer(route, params, request, rpc, tokens, actor, **extra):
     """Validate the input, run the route, and turn its result or its error into a response."""
     try:
         query = None
@@ -246,7 +264,7 @@ def _answer(route, params, request, rpc, tokens, actor, throttle=None):
         if route.method in BODY_METHODS and route.body is not None:
             body = _json_body(request)
             _validate(route.body, body, partial=route.partial)
-        result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body, throttle), **params)
+        result = route.handler(ApiRequest(request, rpc, tokens, actor, query, body, **extra), **params)
     except ApiError as error:
         return error_response(error, request.headers.get("Accept-Language"))
     if isinstance(result, Response):

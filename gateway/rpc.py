@@ -8,13 +8,12 @@ import logging
 
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import MethodProxy
 
 from gateway.errors import ApiError
 from services.core import business_time
 from services.core.actor import CONTEXT_KEY
 from services.core.errors import DomainError, parse_remote_error
-from services.core.rpc import ClassicReplyListener, rpc_timeout, send, wait_for
+from services.core.rpc import ClassicReplyListener, RequestProxy, rpc_timeout, send, wait_for
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ class Caller:
     def start(self, service, method, *args, **kwargs):
         """Send the call; returns a reply whose ``result()`` waits for the answer."""
         try:
-            return send(MethodProxy(self.worker_ctx, service, method, self.reply_listener), *args, **kwargs)
+            return send(RequestProxy(self.worker_ctx, service, method, self.reply_listener), *args, **kwargs)
         except DomainError as exc:
             raise ApiError.from_dict(exc.to_dict())
 

@@ -3,6 +3,7 @@ from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from gateway import docs
+from gateway.actors import Actors
 from gateway.api import router
 from gateway.errors import ApiError, json_response
 from gateway.http import http
@@ -27,13 +28,14 @@ class GatewayService:
 
     rpc = ServiceRpc()
     tokens = Tokens()
+    actors = Actors()  # who is signed in, kept per instance, forgotten on the directory's actor_changed
     config = Config()
     idempotency = Idempotency()
     throttle = LoginThrottling()
 
     @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:path>")
     def api(self, request, path):
-        return dispatch(router, request, self.rpc, self.tokens, self.idempotency, self.throttle)
+        return dispatch(router, request, self.rpc, self.tokens, self.idempotency, self.throttle, self.actors)
 
     @timer(interval=3600)
     def purge_expired(self):

@@ -28,7 +28,9 @@ def list_departments(req):
     errors=(400, 403, 404, 409),
 )
 def create_department(req):
-    return req.rpc("directory", "create_department", req.body)
+    body = req.rpc("directory", "create_department", req.body)
+    req.actors.drop(body["manager_ids"])  # here at once; the other gateways on actor_changed
+    return body
 
 
 @router.route(
@@ -53,7 +55,11 @@ def get_department(req, department_id):
     errors=(400, 403, 404, 409),
 )
 def update_department(req, department_id):
-    return req.rpc("directory", "update_department", department_id, req.body)
+    before = req.rpc("directory", "get_department", department_id) if "manager_ids" in req.body else None
+    body = req.rpc("directory", "update_department", department_id, req.body)
+    if before is not None:  # who starts or stops managing it: here at once, the other gateways on actor_changed
+        req.actors.drop(set(before["manager_ids"]) | set(body["manager_ids"]))
+    return body
 
 
 @router.route("GET", "/api/v1/users", query=UserQuery, response=page_of(User), tag=TAG, summary="List users")
@@ -90,4 +96,6 @@ def get_user(req, user_id):
     errors=(400, 403, 404, 409),
 )
 def update_user(req, user_id):
-    return req.rpc("directory", "update_user", user_id, req.body)
+    body = req.rpc("directory", "update_user", user_id, req.body)
+    req.actors.drop([user_id])  # here at once (the user's next /me); the others on actor_changed
+    return body

@@ -30,21 +30,35 @@ durable, non-exclusive and not auto-delete (they expire 5 minutes after their pr
 which a virtual host whose default queue type is ``quorum`` (``deploy/``) would turn into
 replicated quorum queues — a Raft group on three nodes, every reply written to disk on each, for
 a queue that lives and dies with one process (and one more per health check).
+
+What a call costs on the bus (``bench/hop.py``): requests and replies are transient messages (a
+broker restart loses them; the caller's 504 after ``RPC_TIMEOUT`` is the same as for a message
+lost on the wire, and a persistent request the broker recovers would come back ``redelivered``,
+answered as interrupted anyway), and replies are published without publisher confirms (a reply
+the broker did not take ends the same way).  A request needs a confirm only to learn that no
+queue is bound for it (nameko's ``UnknownService``: 503 at once): the first call to a service is
+confirmed, and once the broker has taken one the service's queue is known to exist (it is
+durable: it outlives its instances), so later calls are sent unconfirmed.  Outbox events keep
+their confirms (:mod:`services.core.outbox`).
 """
 
 import logging
+import sys
 
 import eventlet
+import kombu.serialization
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
     AMQP_URI_CONFIG_KEY,
     DEFAULT_SERIALIZER,
+    DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
     SERIALIZER_CONFIG_KEY,
 )
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import RemoteError, UnknownService, UnserializableValueError, serialize
 from nameko.rpc import (
     MethodProxy,
     ReplyListener,
@@ -64,6 +78,32 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
 
+# (broker, service) whose RPC queue the broker has confirmed taking a request for
+_ROUTABLE = set()
+
+
+class RequestPublisher(Publisher):
+    """nameko's publisher of requests, without ``mandatory`` when unconfirmed: the broker's return
+    of an unroutable request is only seen with a confirm (nameko would warn on every call)."""
+
+    def publish(self, payload, **kwargs):
+        if not self.use_confirms:
+            kwargs["mandatory"] = False
+        return super().publish(payload, **kwargs)
+
+
+class RequestProxy(MethodProxy):
+    """``RequestProxy(worker_ctx, service, method, reply_listener)``: nameko's, for :func:`send`."""
+
+    publisher_cls = RequestPublisher
+
+
+def transport_options(confirms):
+    """A publisher's own transport options: nameko's are one dict shared by every publisher, which
+    it changes on each publish (a pooled connection re-established later would take whatever was
+    set last)."""
+    return dict(DEFAULT_TRANSPORT_OPTIONS, confirm_publish=confirms)
+
 
 def rpc_timeout(config):
     """Seconds a call to another service may take (``RPC_TIMEOUT``), the one place of its default."""
@@ -71,9 +111,19 @@ def rpc_timeout(config):
 
 
 def send(method_proxy, *args, **kwargs):
-    """Send the call; returns the reply to wait for (ServiceUnavailable when nobody serves it)."""
+    """Send the call; returns the reply to wait for (ServiceUnavailable when nobody serves it).
+
+    Transient; confirmed only until the broker has once taken a request for this service."""
+    key = (method_proxy.amqp_uri, method_proxy.service_name)
+    confirms = key not in _ROUTABLE
+    publisher = method_proxy.publisher
+    publisher.use_confirms, publisher.delivery_mode = confirms, NON_PERSISTENT
+    publisher.transport_options = transport_options(confirms)
     try:
-        return method_proxy.call_async(*args, **kwargs)
+        reply = method_proxy.call_async(*args, **kwargs)
+        if confirms:
+            _ROUTABLE.add(key)
+        return reply
     except UnknownService:
         raise ServiceUnavailable("The {} service is not running.".format(method_proxy.service_name))
     except (OperationalError, ConnectionError) as error:
@@ -119,7 +169,7 @@ class StandaloneReplyListener(ClassicReplyQueue, SingleThreadedReplyListener):
     """The same for a standalone ``ClusterRpcProxy(config, reply_listener_cls=StandaloneReplyListener)``."""
 
 
-class TimedMethodProxy(MethodProxy):
+class TimedMethodProxy(RequestProxy):
     def __init__(self, timeout, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timeout = timeout
@@ -159,14 +209,45 @@ def reply_retry_policy(timeout):
 
 
 class ReliableResponder(Responder):
-    """nameko's Responder, whose publisher retries for about ``RPC_TIMEOUT`` seconds."""
+    """nameko's Responder, whose publisher retries for about ``RPC_TIMEOUT`` seconds; the reply is
+    transient, unconfirmed (see the module's docstring) and encoded once (nameko encodes it twice:
+    once to check that it can, once to send it)."""
 
     def __init__(self, *args, retry_policy, **kwargs):
         super().__init__(*args, **kwargs)
         self.retry_policy = retry_policy
 
-    def publisher_cls(self, amqp_uri, **kwargs):
-        return Publisher(amqp_uri, retry_policy=self.retry_policy, **kwargs)
+    def send_response(self, result, exc_info):
+        error = None if exc_info is None else serialize(exc_info[1])
+        serializer = kombu.serialization.registry.type_to_name[self.message.properties["content_type"]]
+        try:
+            content_type, content_encoding, body = kombu.serialization.dumps(
+                {"result": result, "error": error}, serializer
+            )
+        except Exception:
+            exc_info = sys.exc_info()
+            result, error = None, serialize(UnserializableValueError(result))
+            content_type, content_encoding, body = kombu.serialization.dumps(
+                {"result": None, "error": error}, serializer
+            )
+        publisher = Publisher(
+            self.amqp_uri,
+            use_confirms=False,
+            delivery_mode=NON_PERSISTENT,
+            retry_policy=self.retry_policy,
+            ssl=self.ssl,
+            login_method=self.login_method,
+        )
+        publisher.transport_options = transport_options(False)
+        publisher.publish(
+            body,
+            content_type=content_type,
+            content_encoding=content_encoding,
+            exchange=self.exchange,
+            routing_key=self.message.properties["reply_to"],
+            correlation_id=self.message.properties.get("correlation_id"),
+        )
+        return result, exc_info
 
 
 class ReliableRpcConsumer(RpcConsumer):

@@ -6,6 +6,7 @@ from services.core.actor import Actor
 from services.directory import exceptions
 from services.directory.models import User
 from services.directory.passwords import hash_password, needs_rehash, verify_password
+from services.directory.users import dump_me
 
 
 def actor_context(user):
@@ -36,10 +37,14 @@ def authenticate(uow, username, password):
     return context
 
 
-def get_actor(uow, user_id):
-    """The actor of an active user (the gateway, for each request with a token)."""
+def get_actor(uow, user_id, profile=False):
+    """The actor of an active user (the gateway, for a request whose user it does not keep), with
+    the user's ``/me`` page under ``profile`` when asked (the gateway keeps both)."""
     with uow:
         user = uow.session.get(User, user_id)
         if user is None or not user.active:
             raise exceptions.InvalidCredentials("This account does not exist or is deactivated.")
-        return actor_context(user)
+        context = actor_context(user)
+        if profile:
+            context["profile"] = dump_me(user)
+        return context

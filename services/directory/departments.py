@@ -7,7 +7,7 @@ from services.core.contracts.directory import Department as DepartmentSchema
 from services.core.contracts.directory import DepartmentQuery
 from services.core.db import flush_unique
 from services.core.schemas import contains, load, paginate
-from services.directory import exceptions
+from services.directory import actor_changes, exceptions
 from services.directory.models import Department, User
 
 department_schema = DepartmentSchema()
@@ -55,6 +55,7 @@ def create_department(uow, data):
         department = Department(name=data["name"], managers=_managers(uow.session, data["manager_ids"]))
         uow.session.add(department)
         flush_unique(uow.session, exceptions.DepartmentNameTaken)
+        _managers_changed(uow, [], department.manager_ids)
         body = dump_department(department)
         uow.commit()
     return body
@@ -69,12 +70,21 @@ def update_department(uow, department_id, data):
         # every read before the first change: a read flushes what changed, and a taken name
         # must come out of flush_unique (409), not out of that read (500)
         managers = _managers(session, data["manager_ids"]) if "manager_ids" in data else None
+        previous_manager_ids = department.manager_ids
         if "name" in data:
             department.name = data["name"]
         if managers is not None:
             department.managers = managers
         flush_unique(session, exceptions.DepartmentNameTaken)
         session.refresh(department)
+        _managers_changed(uow, previous_manager_ids, department.manager_ids)
         body = dump_department(department)
         uow.commit()
     return body
+
+
+def _managers_changed(uow, before_ids, after_ids):
+    """The users who started or stopped managing a department: every gateway forgets their actor."""
+    user_ids = actor_changes.managers_changed(before_ids, after_ids)
+    if user_ids:
+        uow.record_event(actor_changes.EVENT, actor_changes.event_data(user_ids, [actor_changes.MANAGED_DEPARTMENTS]))

@@ -22,8 +22,8 @@ class DirectoryService:
         return authentication.authenticate(self.uow, username, password)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_actor(self, user_id):
-        return authentication.get_actor(self.uow, user_id)
+    def get_actor(self, user_id, profile=False):
+        return authentication.get_actor(self.uow, user_id, profile)
 
     @rpc(expected_exceptions=EXPECTED)
     def me(self):

@@ -9,7 +9,7 @@ from services.core.contracts.directory import User as UserSchema
 from services.core.db import flush_unique
 from services.core.errors import InvalidInput
 from services.core.schemas import contains, load, paginate
-from services.directory import exceptions
+from services.directory import actor_changes, exceptions
 from services.directory.models import Department, User
 from services.directory.passwords import hash_password, verify_password
 
@@ -21,6 +21,11 @@ SELF_EDITABLE = {"password", "current_password", "full_name", "email", "phone"}
 
 def dump_user(user):
     return user_schema.dump(user)
+
+
+def dump_me(user):
+    """A user's own page (``/me``): the user and the departments they manage."""
+    return me_schema.dump(user)
 
 
 def _user(session, user_id):
@@ -38,7 +43,7 @@ def _check_department(session, department_id):
 def me(uow):
     actor = require_actor(uow.actor)
     with uow:
-        return me_schema.dump(_user(uow.session, actor.id))
+        return dump_me(_user(uow.session, actor.id))
 
 
 def list_users(uow, query):
@@ -108,6 +113,7 @@ def update_user(uow, user_id, data):
     with uow:
         session = uow.session
         user = _user(session, user_id)
+        before = actor_changes.snapshot(user)
         previous_department_id = user.department_id
         if "department_id" in data:
             _check_department(session, data["department_id"])
@@ -132,6 +138,9 @@ def update_user(uow, user_id, data):
                     "previous_department_id": previous_department_id,
                 },
             )
+        changes = actor_changes.user_changes(before, actor_changes.snapshot(user), "password_hash" in data)
+        if changes:  # every gateway forgets the actor and profile it keeps of this user
+            uow.record_event(actor_changes.EVENT, actor_changes.event_data([user.id], changes))
         body = dump_user(user)
         uow.commit()
     return body

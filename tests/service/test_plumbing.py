@@ -12,6 +12,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select, text
 
+from services.core import rpc as rpc_module
 from services.core.consumer import first_delivery
 from services.core.db import Database, make_engine
 from services.core.errors import ConcurrentChange, ServiceTimeout, ServiceUnavailable
@@ -226,8 +227,13 @@ def test_a_call_to_another_service_answers_or_times_out(container_factory, rabbi
         with pytest.raises(ServiceTimeout) as timed_out:
             call("sleepy", 5)
         assert time.time() - began < 3 and timed_out.value.retryable
-        with pytest.raises(ServiceUnavailable):
-            call("nobody", 0)
+        for _ in range(2):  # a request is confirmed until a queue took one: nobody's, every time
+            began = time.time()
+            with pytest.raises(ServiceUnavailable):
+                call("nobody", 0)
+            assert time.time() - began < 0.4
+        assert (rabbit_config["AMQP_URI"], "sleepy") in rpc_module._ROUTABLE  # sleepy's are sent unconfirmed now
+        assert [call("sleepy", 0) for _ in range(3)] == ["rested"] * 3
 
 
 def test_deadlock_is_a_concurrent_change_and_changes_nothing(databases, session):

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from nameko.exceptions import RemoteError, deserialize, serialize
 from werkzeug.datastructures import MultiDict
 
+from gateway.actors import ActorCache
 from gateway.errors import ApiError, error_response
 from gateway.routing import Router, _query_dict, dispatch
 from gateway.rpc import Caller
@@ -182,7 +183,7 @@ class FakeRpc:
 
     def __call__(self, service, method, *args):
         self.calls.append((service, method) + args)
-        return {"id": 1, "roles": ["admin"]}
+        return {"id": 1, "roles": ["admin"], "token_version": 0, "profile": {"id": 1}}
 
     def act_as(self, actor):
         self.actor = actor
@@ -219,6 +220,7 @@ def test_dispatch_authenticates_validates_and_calls_the_route():
         _request("POST", "/api/v1/things", b'{"name": "x"}', {"Authorization": "Bearer good"}),
         rpc,
         FakeTokens(),
+        actors=ActorCache(),
     )
     assert response.status_code == 201 and json.loads(response.get_data()) == {"made": "x", "by": 1}
     assert rpc.actor == {"id": 1, "roles": ["admin"]}
@@ -234,7 +236,9 @@ def test_dispatch_authenticates_validates_and_calls_the_route():
     ],
 )
 def test_dispatch_refuses_bad_requests(body, headers, status, code):
-    response = dispatch(_router(), _request("POST", "/api/v1/things", body, headers), FakeRpc(), FakeTokens())
+    response = dispatch(
+        _router(), _request("POST", "/api/v1/things", body, headers), FakeRpc(), FakeTokens(), actors=ActorCache()
+    )
     assert response.status_code == status
     assert json.loads(response.get_data())["error"]["code"] == code
 
