@@ -2,7 +2,9 @@
 (``deploy/``): the service queues (RPC, events, dead letters) are durable, non-exclusive and
 not auto-delete, with no ``x-queue-type`` of their own, so the vhost's default makes them
 quorum queues; the reply queues (every service, the gateway, the health check) say
-``x-queue-type: classic``, since they live and die with one process.
+``x-queue-type: classic``, since they live and die with one process; so does each gateway's own
+queue of ``actor_changed`` events (exclusive and auto-delete: RabbitMQ keeps such a queue classic
+whatever the vhost's default).
 
 RabbitMQ applies a vhost's default queue type from 3.11 on; on an older broker (the development
 machines run 3.10) the second case is skipped and the first checks the declarations alone.
@@ -21,6 +23,7 @@ from services.core.registry import PARTS, part
 pytestmark = pytest.mark.infra
 
 REPLY_PREFIX = "rpc.reply-"
+GATEWAY_BROADCAST_PREFIX = "evt-directory-actor_changed--gateway."
 
 
 def start_everything(container_factory, service_config, amqp_uri):
@@ -75,6 +78,9 @@ def test_service_queues_may_be_quorum_and_reply_queues_are_classic(
         arguments = queue.get("arguments") or {}
         if queue["name"].startswith(REPLY_PREFIX):
             assert arguments.get("x-queue-type") == "classic", queue["name"]
+            assert queue.get("type", "classic") == "classic", queue["name"]
+        elif queue["name"].startswith(GATEWAY_BROADCAST_PREFIX):  # one per gateway instance, gone with it
+            assert (queue["exclusive"], queue["auto_delete"]) == (True, True), queue["name"]
             assert queue.get("type", "classic") == "classic", queue["name"]
         else:
             assert (queue["durable"], queue["exclusive"], queue["auto_delete"]) == (True, False, False), queue["name"]
