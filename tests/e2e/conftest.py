@@ -7,6 +7,8 @@ it through :class:`Client`.  Data persists for the whole session, so
 tests create what they need with unique names (``tests.conftest.unique``).
 """
 
+import os
+
 import pytest
 import requests
 
@@ -71,8 +73,10 @@ def closed_advertising_window():
 
 @pytest.fixture(scope="session")
 def system(infra, make_vhost, tmp_path_factory, fake_providers):
-    """The whole system (deploy/harness.py), with the fake providers and a fast outbox."""
-    yield from run_system(infra, make_vhost, tmp_path_factory, fake_providers, "crme2e")
+    """The whole system (deploy/harness.py), with the fake providers and a fast outbox;
+    ``E2E_INSTANCES=2`` runs it with two processes of every service and two gateways."""
+    instances = os.environ.get("E2E_INSTANCES", "1")
+    yield from run_system(infra, make_vhost, tmp_path_factory, fake_providers, "crme2e", CRM_INSTANCES=instances)
 
 
 def run_system(infra, make_vhost, tmp_path_factory, fake_providers, prefix, **extra_env):
