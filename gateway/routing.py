@@ -115,14 +115,18 @@ class Router:
 
     def match(self, request):
         adapter = self.url_map.bind_to_environ(request.environ)
+        no_route = ApiError(
+            "not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path)
+        )
         try:
             return adapter.match()
         except NotFound:
-            raise ApiError(
-                "not_found", "ROUTE_NOT_FOUND", "No such endpoint: {} {}.".format(request.method, request.path)
-            )
+            raise no_route
         except MethodNotAllowed as refused:
-            allowed = sorted(set(refused.valid_methods or ()) - {"HEAD"})
+            methods = sorted(set(refused.valid_methods or ()) - {"HEAD"})
+            allowed = [method for method in methods if _matches(adapter, method)]
+            if not allowed:
+                raise no_route
             error = ApiError(
                 "method_not_allowed",
                 "METHOD_NOT_ALLOWED",
@@ -130,6 +134,16 @@ class Router:
             )
             error.headers = {"Allow": ", ".join(allowed)}
             raise error
+
+
+def _matches(adapter, method):
+    """Whether a route of ``method`` takes this path: werkzeug names a method in its 405 when a rule's
+    pattern matches even though its converter refuses the value (an id past ``MAX_ID``), so ask it."""
+    try:
+        adapter.match(method=method)
+    except (NotFound, MethodNotAllowed):
+        return False
+    return True
 
 
 class ApiRequest:

@@ -33,6 +33,13 @@ class LastAdmin(Conflict):
     message = "The last active admin cannot lose the admin role or be deactivated."
 
 
+class OwnAdminAccount(Conflict):
+    """An admin deactivating or demoting themselves: another admin must do it (nobody locks themselves out)."""
+
+    code = "OWN_ADMIN_ACCOUNT"
+    message = "You cannot deactivate yourself or take away your own admin role; another admin can."
+
+
 class WrongCurrentPassword(InvalidInput):
     code = "WRONG_CURRENT_PASSWORD"
     message = "The current password is wrong."

@@ -99,6 +99,8 @@ def update_user(uow, user_id, data):
     data = load(user_schema, data, partial=True)
     if not actor.is_admin and (actor.id != user_id or set(data) - SELF_EDITABLE):
         raise exceptions.OnlyAdminMayChange()
+    if actor.id == user_id and (data.get("active") is False or ("roles" in data and ADMIN not in data["roles"])):
+        raise exceptions.OwnAdminAccount()
     current_password = data.pop("current_password", None)
     if "password" not in data and current_password is not None:
         raise InvalidInput(fields={"current_password": ["Only together with a new password."]})

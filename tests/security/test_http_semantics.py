@@ -13,6 +13,18 @@ def test_wrong_method_on_a_known_path_is_405_with_allow(admin):
     assert "PATCH" in response.headers["Allow"]
 
 
+def test_other_method_on_an_id_past_the_id_range_is_404_not_405(admin):
+    # the GET route of the same pattern refuses the id too: no route takes it, none is offered
+    for path in ("/api/v1/accounts/5826474169", "/api/v1/vouchers/306343255545201979328838898810880"):
+        response = admin.patch(path, {})
+        assert response.status_code == 404, response.text
+        assert response.json()["error"]["code"] == "ROUTE_NOT_FOUND"
+        assert "Allow" not in response.headers
+    response = admin.put("/api/v1/accounts/2147483647", {})  # an id in range: the routes there are named
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, PATCH"
+    assert admin.put("/api/v1/accounts/2147483648", {}).status_code == 404
+
+
 def test_unknown_path_is_still_404(admin):
     response = admin.get("/api/v1/no-such-thing")
     assert response.status_code == 404
