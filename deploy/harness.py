@@ -206,6 +206,19 @@ def _say(message):
     print("[harness] " + message, file=sys.stderr, flush=True)
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def stop_with_parent():
+    """In the launcher's process before it runs (Linux): SIGTERM it when the process that started it
+    dies, so a test run that is killed (a pytest-timeout, a CI limit) leaves no system behind; the
+    launcher then stops its children as on Ctrl-C.  Elsewhere it does nothing."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def running_system(infra, name="crmtest", env=None, python=None, start_timeout=120, workdir=None):
     """Every part on a free port, with databases ``<name><pid>_*`` and a vhost ``<name>_*`` of
@@ -248,6 +261,7 @@ def running_system(infra, name="crmtest", env=None, python=None, start_timeout=1
                 env=system_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=stop_with_parent,
             )
         wait_healthy(base_url, process, log_path, start_timeout)
         yield System(base_url, system_env, infra, process.pid, log_path, password)

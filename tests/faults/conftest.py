@@ -22,7 +22,7 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
-from deploy.harness import free_port, wait_healthy
+from deploy.harness import free_port, stop_with_parent, wait_healthy
 from tests.conftest import ROOT, unique
 from tests.e2e.conftest import Client, closed_advertising_window
 from tests.faults.proxy import Proxy
@@ -135,6 +135,7 @@ def fault_system(infra, make_vhost, tmp_path_factory):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=stop_with_parent,
     )
     base_url = "http://127.0.0.1:{}".format(port)
     system = FaultSystem(base_url, env, log_path, process, broker, db, infra, prefix)
