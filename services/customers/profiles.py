@@ -4,7 +4,7 @@ what other services are told of a customer (snapshot, which ones a user may see)
 (The module is not called ``customers``: that is the package, the service and the table.)
 """
 
-from sqlalchemy import delete, exists, func, select, text, union
+from sqlalchemy import delete, exists, func, literal_column, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -16,11 +16,28 @@ from services.core.contracts.customers import CustomerQuery, CustomerSnapshot, V
 from services.core.errors import InvalidInput
 from services.core.schemas import load, paginate
 from services.customers import bulk, exceptions, filters, groups, rating, sharing
-from services.customers.models import SEARCHED, Contact, Customer, customer_search, customer_shares, group_members
+from services.customers.dumping import row_dumper
+from services.customers.models import (
+    SEARCHED,
+    Contact,
+    Customer,
+    customer_search,
+    customer_shares,
+    customer_table,
+    group_members,
+)
 from services.customers.modes import GROUP_MODES
-from services.customers.visibility import deletable, editable, visible, visible_branches, visible_customer_ids
+from services.customers.visibility import (
+    deletable,
+    editable,
+    visible,
+    visible_branches,
+    visible_count,
+    visible_customer_ids,
+)
 
 customer_schema = CustomerSchema()
+dump_customer = row_dumper(customer_schema)  # customer_schema.dump of a row with its group_ids and stars
 contact_schema = ContactSchema()
 snapshot_schema = CustomerSnapshot()
 
@@ -30,37 +47,43 @@ FIELDS = ("code", "name", "kind", "phone", "email", "address", "source", "note")
 
 # -- reading -------------------------------------------------------------------
 
-
-def group_ids_of(session, customer_ids):
-    """{customer id: [group ids]} for the given customers."""
-    result = {customer_id: [] for customer_id in customer_ids}
-    if customer_ids:
-        rows = session.execute(
-            select(group_members.c.customer_id, group_members.c.group_id)
-            .where(group_members.c.customer_id.in_(list(customer_ids)))
-            .order_by(group_members.c.group_id)
-        )
-        for customer_id, group_id in rows:
-            result[customer_id].append(group_id)
-    return result
+# The customer's group ids, in the customer's own row (an index-only scan of the memberships' key)
+GROUP_IDS = func.array(
+    select(group_members.c.group_id)
+    .where(group_members.c.customer_id == customer_table.c.id)
+    .order_by(group_members.c.group_id)
+    .scalar_subquery()
+)
 
 
-def dump_customers(session, rows, thresholds=None):
-    group_ids = group_ids_of(session, [row.id for row in rows])
-    thresholds = thresholds or rating.thresholds(session)
-    items = []
-    for row in rows:
-        item = customer_schema.dump(row)
-        item["group_ids"] = group_ids[row.id]
-        item["stars"] = rating.stars(row.score, thresholds)
-        items.append(item)
-    return items
+def customer_rows(*conditions):
+    """SQL: the customers meeting ``conditions`` with everything their answer needs, in one statement:
+    their columns, their ``group_ids`` and the stored rating setting (``rating_setting``, read once
+    per statement: :func:`services.customers.rating.stored_setting`)."""
+    return select(customer_table, GROUP_IDS.label("group_ids"), rating.stored_setting().label("rating_setting")).where(
+        *conditions
+    )
+
+
+def dump_customers(rows, thresholds=None):
+    """The answers (``Customer``) of rows of :func:`customer_rows`; their stars by ``thresholds``
+    (default: the setting read with the rows)."""
+    if not rows:
+        return []
+    thresholds = thresholds or rating.thresholds_of(rows[0].rating_setting)
+    return [dump_customer(dict(row._mapping, stars=rating.stars(row.score, thresholds))) for row in rows]
+
+
+def read_customer(session, customer_id):
+    """The answer of a customer this transaction has just written (no visibility test: the caller made it)."""
+    session.flush()
+    return dump_customers(session.execute(customer_rows(customer_table.c.id == customer_id)).all())[0]
 
 
 def visible_customer(session, actor, customer_id, lock=False):
     """The customer if the actor may see it, else CUSTOMER_NOT_FOUND (existence is not leaked)."""
     require_actor(actor)
-    query = select(Customer).where(Customer.id == customer_id, visible(actor))
+    query = select(Customer).where(Customer.id == customer_id, visible(actor, one=True))
     if lock:
         query = query.with_for_update(of=Customer)
     customer = session.scalar(query)
@@ -72,7 +95,7 @@ def visible_customer(session, actor, customer_id, lock=False):
 def editable_customer(session, actor, customer_id, lock=False):
     """The customer if the actor may change it: 404 if not visible, 403 if visible only."""
     customer = visible_customer(session, actor, customer_id, lock=lock)
-    if not _allows(session, editable(actor), customer_id):
+    if not _allows(session, editable(actor, one=True), customer_id):
         raise exceptions.CannotEditCustomer()
     return customer
 
@@ -82,32 +105,43 @@ def _allows(session, rule, customer_id):
 
 
 def get_customer(uow, customer_id):
+    """The customer, if the actor may see it: one statement (its row, its groups, the rating setting)."""
+    actor = require_actor(uow.actor)
     with uow:
-        return dump_customers(uow.session, [visible_customer(uow.session, uow.actor, customer_id)])[0]
+        rows = uow.session.execute(customer_rows(customer_table.c.id == customer_id, visible(actor, one=True))).all()
+    if not rows:
+        raise exceptions.CustomerNotFound()
+    return dump_customers(rows)[0]
 
 
 def list_customers(uow, query):
     """A page of the customers the actor may see that meet the query, newest first, and their total.
 
     The visibility rule comes as a union of branches (:func:`visible_branches`): the total
-    counts their union, the page is the newest of the first ``offset + size`` of each branch.
+    counts their union (:func:`visible_count`), the page is the newest of the first
+    ``offset + size`` of each branch.  Two statements: the total (with the size of the table, for
+    the plan of the page), then the page with everything its answers need (:func:`customer_rows`);
+    a third, first, when the stars filter is asked for: it is built from the thresholds.
     """
     actor = require_actor(uow.actor)
     query = load(CustomerQuery(), query)
     with uow:
         session = uow.session
-        thresholds = rating.thresholds(session)
-        branches = visible_branches(actor, filters.matching(query, thresholds))
-        total = session.scalar(select(func.count()).select_from(_union([statement for statement, _ in branches])))
+        thresholds = rating.thresholds(session) if query.get("stars") else None
+        matching = filters.matching(query, thresholds)
+        total, customers_count = session.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()
         offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
         rows = []
         if offset < total:
-            newest = _newest_first(session, offset + size, total)
+            newest = _newest_first(offset + size, total, customers_count)
+            branches = visible_branches(actor, matching)
             tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
             page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
-            rows = session.scalars(select(Customer).where(Customer.id.in_(page)).order_by(Customer.id.desc())).all()
+            rows = session.execute(
+                customer_rows(customer_table.c.id.in_(page)).order_by(customer_table.c.id.desc())
+            ).all()
         return {
-            "items": dump_customers(session, rows, thresholds),
+            "items": dump_customers(rows, thresholds),
             "total": total,
             "page": query["page"],
             "page_size": size,
@@ -123,12 +157,12 @@ def _union(statements):
 # index, ...) and sort the matches: a rare match must not cost a scan of every customer.
 PK_WALK_LIMIT = 20_000
 
+# SQL: how many customers there are, as the planner's statistics have it (at least 1)
+TABLE_SIZE = literal_column("(SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass)")
 
-def _newest_first(session, wanted, total):
+
+def _newest_first(wanted, total, customers_count):
     """``column -> ORDER BY column DESC`` (ids), in the form that lets PostgreSQL use the cheaper plan."""
-    customers_count = session.scalar(
-        text("SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'customers'::regclass")
-    )
     if wanted * customers_count / total <= PK_WALK_LIMIT:
         return lambda column: column.desc()
     return lambda column: (column + 0).desc()  # not an index's order: the planner filters first
@@ -161,8 +195,7 @@ def create_customer(uow, data):
         if group_ids:
             bulk.select_customers(session, actor, [customer.id])
             groups.change_groups(session, GROUP_MODES["move"], group_ids)
-            session.refresh(customer)
-        (body,) = dump_customers(session, [customer])
+        body = read_customer(session, customer.id)
         uow.record_event("customer_created", body)
         uow.commit()
     return body
@@ -223,8 +256,7 @@ def update_customer(uow, customer_id, data):
             bulk.select_customers(session, actor, [customer.id])
             if groups.change_groups(session, GROUP_MODES["move"], data["group_ids"]):
                 changed.append("group_ids")
-        session.refresh(customer)
-        (body,) = dump_customers(session, [customer])
+        body = read_customer(session, customer.id)
         if changed:
             uow.record_event("customer_updated", dict(body, changed=changed))
         uow.commit()

@@ -61,9 +61,20 @@ def stars_condition(levels, thresholds, score=customer_table.c.score):
     return or_(*conditions)
 
 
-def thresholds(session):
-    value = session.scalar(select(Setting.value).where(Setting.key == SETTING_KEY))
+def stored_setting():
+    """SQL: the stored setting (a JSON value, NULL when never set), to read in the statement that
+    needs the thresholds: no statement of its own, and never a stale copy (an instance that kept the
+    thresholds in memory would have to hear of every change an admin makes through any instance)."""
+    return select(Setting.value).where(Setting.key == SETTING_KEY).scalar_subquery()
+
+
+def thresholds_of(value):
+    """The thresholds of a stored setting (:func:`stored_setting`): the defaults when never set."""
     return list(value["thresholds"]) if value else list(DEFAULT_THRESHOLDS)
+
+
+def thresholds(session):
+    return thresholds_of(session.scalar(select(Setting.value).where(Setting.key == SETTING_KEY)))
 
 
 def get_settings(uow):

@@ -8,11 +8,18 @@ Every read, list, count and bulk action of this service filters with
 actor (404, never in a list or a bulk result).  Lists and their counts take the same
 rule in the shape of a union (:func:`visible_branches`), built from the same parts.
 
+The rule has two shapes in SQL, chosen by who reads how many customers: for a scan (lists,
+bulk selections, many ids) the customers shared with the actor are found once, from the share
+index of the actor (``id IN (...)``, which PostgreSQL hashes); for one customer looked up by id
+(``one=True``: the detail, an update, a snapshot) the customer's own shares are probed through
+the share table's primary key (``EXISTS``), one or two index entries, where the hashed form would
+first read every share the actor has (3,333 of them for a bench owner, on every detail).
+
 Related records (activities, contracts, ...) are visible with their customer, and
 besides to their own owner and to whom they are shared with.
 """
 
-from sqlalchemy import any_, exists, or_, select, true, union_all
+from sqlalchemy import and_, any_, exists, func, or_, select, true, union, union_all
 
 from services.customers.models import customer_shares, customer_table
 from services.customers.sql import int_array
@@ -37,6 +44,25 @@ def shared_with(actor, shares, object_column, levels=None):
     return union_all(*queries) if len(queries) > 1 else queries[0]
 
 
+def shared_with_this(actor, shares, object_column, object_id, levels=None):
+    """SQL: the object ``object_id`` (a column of the outer row) is shared with the actor or the
+    actor's department: an EXISTS on the share table's primary key (object, target_kind, target_id),
+    for a lookup of one object; :func:`shared_with` is the shape for a scan."""
+    targets = [
+        and_(shares.c.target_kind == kind, shares.c.target_id == target_id) for kind, target_id in _share_targets(actor)
+    ]
+    conditions = [shares.c[object_column] == object_id, or_(*targets)]
+    if levels is not None:
+        conditions.append(shares.c.level.in_(levels))
+    return exists().where(*conditions)
+
+
+def _shared(actor, shares, object_column, object_id, levels, one):
+    if one:
+        return shared_with_this(actor, shares, object_column, object_id, levels)
+    return object_id.in_(shared_with(actor, shares, object_column, levels))
+
+
 def _owner_side(actor, customer):
     """The owner and the managers of the owner's department (cheapest tests first: PostgreSQL
     evaluates OR arguments in order and stops at the first true one)."""
@@ -46,22 +72,22 @@ def _owner_side(actor, customer):
     return rule
 
 
-def _customer_rule(actor, customer, levels):
+def _customer_rule(actor, customer, levels, one):
     if actor.is_admin:
         return true()
     return or_(
-        *_owner_side(actor, customer), customer.c.id.in_(shared_with(actor, customer_shares, "customer_id", levels))
+        *_owner_side(actor, customer), _shared(actor, customer_shares, "customer_id", customer.c.id, levels, one)
     )
 
 
-def visible(actor, customer=customer_table):
-    """SQL: the actor may see this customer."""
-    return _customer_rule(actor, customer, None)
+def visible(actor, customer=customer_table, one=False):
+    """SQL: the actor may see this customer (``one``: in the shape for one customer by id)."""
+    return _customer_rule(actor, customer, None, one)
 
 
-def editable(actor, customer=customer_table):
-    """SQL: the actor may change this customer (and its related records)."""
-    return _customer_rule(actor, customer, ("edit",))
+def editable(actor, customer=customer_table, one=False):
+    """SQL: the actor may change this customer (and its related records); ``one`` as in :func:`visible`."""
+    return _customer_rule(actor, customer, ("edit",), one)
 
 
 def visible_branches(actor, matching=()):
@@ -76,21 +102,49 @@ def visible_branches(actor, matching=()):
     ``visible()`` would read every customer meeting ``matching`` (all of them, unfiltered).
     Admins and managers, whose customers may be most of the table, get one branch: that scan.
     """
+    owned, shared = _branches(actor, matching)
+    return owned + shared
+
+
+def _branches(actor, matching):
+    """(branches on the customers' own columns, branches through shares), as visible_branches."""
     matching = list(matching)
     if actor.is_admin or actor.managed_department_ids:
-        return [(select(customer_table.c.id).where(visible(actor), *matching), customer_table.c.id)]
-    branches = [
+        return [(select(customer_table.c.id).where(visible(actor), *matching), customer_table.c.id)], []
+    owned = [
         (select(customer_table.c.id).where(rule, *matching), customer_table.c.id)
         for rule in _owner_side(actor, customer_table)
     ]
+    shared = []
     for kind, target_id in _share_targets(actor):
         branch = select(customer_shares.c.customer_id.label("id")).where(
             customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id
         )
         if matching:
             branch = branch.join(customer_table, customer_table.c.id == customer_shares.c.customer_id).where(*matching)
-        branches.append((branch, customer_shares.c.customer_id))
-    return branches
+        shared.append((branch, customer_shares.c.customer_id))
+    return owned, shared
+
+
+def visible_count(actor, matching=()):
+    """SQL: ``SELECT count(*)`` of the customers meeting ``matching`` that the actor may see, exact.
+
+    The size of the union of :func:`visible_branches`, counted as the customers owned FULL JOIN
+    those shared (each side without duplicates) on the id: PostgreSQL hashes the smaller side and
+    probes it with the other, where counting the UNION itself would put every id of both sides
+    into a hash to drop the duplicates (twice the work: bench/README.md, the list of hop.py).
+    """
+    owned, shared = _branches(actor, matching)
+    owned = _union_of(owned, "owned")
+    if not shared:
+        return select(func.count()).select_from(owned)
+    shared = _union_of(shared, "shared")
+    return select(func.count()).select_from(owned.join(shared, owned.c.id == shared.c.id, full=True))
+
+
+def _union_of(branches, name):
+    statements = [statement for statement, _ in branches]
+    return (union(*statements) if len(statements) > 1 else statements[0]).subquery(name)
 
 
 def deletable(actor, customer=customer_table):
@@ -99,16 +153,19 @@ def deletable(actor, customer=customer_table):
 
 
 def related_rule(actor, record, shares, object_column, levels=None):
-    """SQL: the actor may see (levels None) or edit (levels ("edit",)) a related record.
+    """SQL: the actor may see (levels None) or edit (levels ("edit",)) a related record, in the shape
+    for one record looked up by id.
 
     Through its customer, or as its owner, or through a share of the record itself.
     """
     if actor.is_admin:
         return true()
     return or_(
-        exists().where(customer_table.c.id == record.c.customer_id, _customer_rule(actor, customer_table, levels)),
         record.c.owner_id == actor.id,
-        record.c.id.in_(shared_with(actor, shares, object_column, levels)),
+        exists().where(
+            customer_table.c.id == record.c.customer_id, _customer_rule(actor, customer_table, levels, True)
+        ),
+        shared_with_this(actor, shares, object_column, record.c.id, levels),
     )
 
 
