@@ -43,6 +43,7 @@ VIETNAMESE = {
     "USERNAME_TAKEN": "Tên đăng nhập đã được sử dụng.",
     "DEPARTMENT_NAME_TAKEN": "Tên phòng ban đã tồn tại.",
     "LAST_ADMIN": "Không thể bỏ quyền hoặc khóa quản trị viên cuối cùng.",
+    "OWN_ADMIN_ACCOUNT": "Bạn không thể tự khóa tài khoản hay tự bỏ quyền quản trị của mình; hãy nhờ một quản trị viên khác.",
     "CONFLICT": "Xung đột với trạng thái hiện tại.",
     "CONCURRENT_CHANGE": "Một thao tác khác đang thay đổi cùng dữ liệu; chưa có gì thay đổi. Vui lòng thử lại.",
     "RULE_VIOLATION": "Thao tác bị từ chối theo quy tắc nghiệp vụ.",
@@ -143,6 +144,9 @@ VIETNAMESE = {
 
 # English message (a template, as the code formats it) -> Vietnamese
 MESSAGES = {
+    "You cannot deactivate yourself or take away your own admin role; another admin can.": (
+        "Bạn không thể tự khóa tài khoản hay tự bỏ quyền quản trị của mình; hãy nhờ một quản trị viên khác."
+    ),
     # -- marshmallow: fields and schemas
     "Missing data for required field.": "Thiếu dữ liệu cho trường bắt buộc.",
     "Field may not be null.": "Trường này không được là null.",
