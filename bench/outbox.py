@@ -26,13 +26,13 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 
 import common  # noqa: E402
+from deploy import harness  # noqa: E402
 
 sys.path.insert(0, common.ROOT)
 
 from kombu import Connection, Queue  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
-from nameko.testing.rabbit import Client  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
 from services.core.migrations import create_database, upgrade  # noqa: E402
@@ -100,15 +100,15 @@ def check_order(amqp_uri, queue):
 
 
 def main():
-    infra = common.Infra.from_environment()
+    infra = harness.Infra.from_environment(local_defaults=True)
     events = common.env_int("BENCH_OUTBOX_EVENTS", 20000)
     writers = common.env_int("BENCH_CONCURRENCY", 8)
     seconds = common.env_float("BENCH_DURATION", 10)
     name = "crmbench{}_directory".format(os.getpid())
     vhost = "crmbenchoutbox{}".format(os.getpid())
-    rabbit = Client(infra.rabbit_api_uri)
+    rabbit = infra.rabbit_manager()
     rabbit.create_vhost(vhost)
-    rabbit.set_vhost_permissions(vhost, "guest", ".*", ".*", ".*")
+    rabbit.set_vhost_permissions(vhost, infra.username, ".*", ".*", ".*")
     amqp_uri = infra.amqp_uri_for(vhost)
     url = "{}/{}".format(infra.database_url, name)
     create_database(infra.database_url + "/postgres", name)
