@@ -32,7 +32,7 @@ from sqlalchemy.orm import sessionmaker
 from services.core import business_time
 from services.core.actor import actor_of
 from services.core.db import closing_quietly, database_url, make_engine
-from services.core.outbox import record_event
+from services.core.outbox import event_parameters, record_event
 from services.core.rpc import ClassicReplyListener, TimedServiceProxy, rpc_timeout
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,12 @@ class UnitOfWork:
         """Add an event to the outbox in this block's transaction; returns its id."""
         self._require_open()
         return record_event(self.session, event_type, data, self.actor)
+
+    def event_parameters(self, event_type, data):
+        """The parameters of ``services.core.outbox.EVENT_INSERT`` for a new event, for a statement
+        that records it as a CTE (``statement.add_cte(EVENT_INSERT.cte("event"))``): same transaction."""
+        self._require_open()
+        return event_parameters(event_type, data, self.actor)
 
     @property
     def in_transaction(self):
