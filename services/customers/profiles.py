@@ -107,8 +107,12 @@ def _allows(session, rule, customer_id):
 def get_customer(uow, customer_id):
     """The customer, if the actor may see it: one statement (its row, its groups, the rating setting)."""
     actor = require_actor(uow.actor)
-    with uow:
-        rows = uow.session.execute(customer_rows(customer_table.c.id == customer_id, visible(actor, one=True))).all()
+    with uow:  # Core rows straight from the connection: the ORM's result layer is a third of the call
+        rows = (
+            uow.session.connection()
+            .execute(customer_rows(customer_table.c.id == customer_id, visible(actor, one=True)))
+            .all()
+        )
     if not rows:
         raise exceptions.CustomerNotFound()
     return dump_customers(rows)[0]
@@ -129,7 +133,8 @@ def list_customers(uow, query):
         session = uow.session
         thresholds = rating.thresholds(session) if query.get("stars") else None
         matching = filters.matching(query, thresholds)
-        total, customers_count = session.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()
+        connection = session.connection()  # Core rows, as in get_customer
+        total, customers_count = connection.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()
         offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
         rows = []
         if offset < total:
@@ -137,7 +142,7 @@ def list_customers(uow, query):
             branches = visible_branches(actor, matching)
             tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
             page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
-            rows = session.execute(
+            rows = connection.execute(
                 customer_rows(customer_table.c.id.in_(page)).order_by(customer_table.c.id.desc())
             ).all()
         return {
