@@ -23,8 +23,12 @@ run without autovacuum).  In the same run:
    (``customers.list_customers`` over RPC, no gateway) and ``GET /api/v1/me`` for scale (what
    the gateway and RPC cost on this machine at that moment).
 
-Targets (issue 3): each bulk action within 2x its SQL and under 5 s; the filtered list's p99
-under 100 ms.  Exit status 1 when the benchmark did not work; with BENCH_STRICT=1 also when a
+The first 2 x BENCH_BULK customers are seeded as a database that has lived (issue 15; BENCH_LIVED=0
+for a fresh one): five more shares per customer (1,000,000 with the defaults) and five earlier bulk
+changes in the history (1,000,000 history rows), groups on every customer.
+
+Targets (issues 3 and 15): each bulk action within 1.5x its SQL and under 5 s; the filtered list's
+p99 under 100 ms.  Exit status 1 when the benchmark did not work; with BENCH_STRICT=1 also when a
 target is missed.
 """
 
@@ -51,6 +55,7 @@ BULK = common.env_int("BENCH_BULK", 100_000)
 LIST_REQUESTS = common.env_int("BENCH_LIST_REQUESTS", 300)
 ROUNDS = common.env_int("BENCH_ROUNDS", 3)
 STRICT = os.environ.get("BENCH_STRICT") == "1"
+LIVED_STATE = os.environ.get("BENCH_LIVED", "1") == "1"  # 0: the bulk actions on a fresh database
 THRESHOLDS = [20, 40, 60, 80, 100]
 GROUP_POINTS = [5 * k for k in range(1, 11)]  # G1..G10
 TYPE_POINTS = {"Call": 5, "Meeting": 10}
@@ -161,7 +166,23 @@ SELECT g, 'user', (:owners)[1 + (g + 1) % 10], 'view' FROM generate_series(:firs
 """
 
 
-def seed(engine, people, groups, types, first, last):
+# A database that has lived (issue 15): on top of SEED, five more shares per customer (to other
+# owners, view and edit alternating: 5 x 200,000 = 1,000,000 with the defaults) and five earlier
+# bulk changes in the history, one entry per customer each (1,000,000 history rows).
+LIVED = """
+INSERT INTO customer_shares (customer_id, target_kind, target_id, level)
+SELECT g, 'user', (:owners)[1 + (g + k) % 10], CASE WHEN k % 2 = 0 THEN 'view' ELSE 'edit' END
+FROM generate_series(:first, :last) g, generate_series(2, 6) k
+ON CONFLICT DO NOTHING;
+INSERT INTO history_changes (action, actor_id, details, matched, changed)
+SELECT 'share_add', NULL, '{}', :last - :first + 1, :last - :first + 1 FROM generate_series(1, 5);
+INSERT INTO history_entries (change_id, customer_id, to_kind, to_id, to_level)
+SELECT c.id, g, 'user', (:owners)[1 + (g + c.id) % 10], 'view'
+FROM (SELECT id FROM history_changes ORDER BY id DESC LIMIT 5) c, generate_series(:first, :last) g
+"""
+
+
+def seed(engine, people, groups, types, first, last, lived=False):
     """Customers ``first``..``last``, straight into the service's database (foreign-key triggers off:
     consistent by construction); then VACUUM ANALYZE, as autovacuum would (the server may run without)."""
     params = {
@@ -181,11 +202,15 @@ def seed(engine, people, groups, types, first, last):
                 connection.execute(text("SET LOCAL session_replication_role = replica"))
         except Exception:
             common.say("not a superuser: seeding with foreign-key checks (slower)")
-        for statement in filter(str.strip, SEED.split(";")):
+        for statement in filter(str.strip, (SEED + (";" + LIVED if lived else "")).split(";")):
             connection.execute(text(statement), params)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
-    common.say("seeded customers {:,}..{:,} in {:.1f}s".format(first, last, time.time() - began))
+    common.say(
+        "seeded customers {:,}..{:,}{} in {:.1f}s".format(
+            first, last, " as a database that has lived" if lived else "", time.time() - began
+        )
+    )
 
 
 # -- the bulk actions ------------------------------------------------------------------
@@ -404,7 +429,7 @@ def main():
         groups, types = make_catalogue(admin)
         engine = create_engine(system.database_url("customers"))
         try:
-            seed(engine, people, groups, types, 1, 2 * BULK)
+            seed(engine, people, groups, types, 1, 2 * BULK, lived=LIVED_STATE)
             bulk_rows = bulk_actions(engine, admin, people, groups)
             seed(engine, people, groups, types, 2 * BULK + 1, CUSTOMERS)
             manager = admin.login(people["manager"]["username"], people["password"])
@@ -457,15 +482,20 @@ def report(bulk_rows, list_rows, unfiltered, baseline):
         "p50 {:.1f} ms, p99 {:.1f} ms".format(baseline["p50_ms"], baseline["p99_ms"])
     )
     print(
-        "\nBulk actions on {:,} customers (admin, through HTTP), next to hand-written SQL making the same change "
-        "(history rows included) in the same run; "
-        "median of {} rounds\n".format(BULK, ROUNDS)
+        "\nBulk actions on {:,} customers (admin, through HTTP) {}, next to hand-written SQL making the same "
+        "change (history rows included) in the same run; median of {} rounds\n".format(
+            BULK,
+            "in a database that has lived (5 more shares and 5 history rows per customer: BENCH_LIVED=0 for a fresh one)"
+            if LIVED_STATE
+            else "in a fresh database",
+            ROUNDS,
+        )
     )
     table = []
     for name, api_times, sql_times in bulk_rows:
         api_seconds, sql_seconds = statistics.median(api_times), statistics.median(sql_times)
         ratio = api_seconds / sql_seconds
-        ok = ratio <= 2.0 and api_seconds < 5.0
+        ok = ratio <= 1.5 and api_seconds < 5.0
         missed += [] if ok else [name]
         table.append(
             [
@@ -477,7 +507,7 @@ def report(bulk_rows, list_rows, unfiltered, baseline):
                 " ".join("{:.2f}".format(a / b) for a, b in zip(api_times, sql_times)),
             ]
         )
-    common.print_table(["action", "API s", "SQL s", "ratio", "target (<= 2x, < 5 s)", "ratio per round"], table)
+    common.print_table(["action", "API s", "SQL s", "ratio", "target (<= 1.5x, < 5 s)", "ratio per round"], table)
     print("\nmachine: {} cores; targets missed: {}".format(os.cpu_count(), ", ".join(missed) or "none"))
     return missed
 
