@@ -15,9 +15,15 @@ Posting (:func:`post_move`) is one transaction that changes on-hand for every li
 3. :func:`services.inventory.move_effects.post_lines` computes every entry, or every shortage:
    one short line refuses the whole move (422 ``INSUFFICIENT_STOCK`` naming each short product
    and what is on hand) and nothing is written;
-4. on-hand, the ledger (``change`` and the running ``quantity``), the move's status and one
-   ``stock_changed`` event per changed (warehouse, product) are written together.  The database
-   keeps on-hand ≥ 0 as well (a CHECK), in case any other code path ever forgets.
+4. on-hand, the ledger (``change`` and the running ``quantity``) and the move's status are written
+   by one statement, and one ``stock_changed`` event per changed (warehouse, product) by one more
+   (:func:`services.core.outbox.record_events`).  The database keeps on-hand ≥ 0 as well (a
+   CHECK), in case any other code path ever forgets.
+
+Nothing is sent to the database line by line: whatever the number of lines, a posting is the
+same handful of statements (steps 1 and 2, the lines, one or two for step 2's rows, the write, the
+outbox, the commit), with no ORM objects, so the on-hand rows stay locked only for as long as
+those round trips take.
 """
 
 import datetime
@@ -250,18 +256,19 @@ _LOCK_ROWS = text(
     "ON s.warehouse_id = k.w AND s.product_id = k.p "
     "ORDER BY s.warehouse_id, s.product_id FOR UPDATE OF s"
 )
-_SET_ON_HAND = text(
+# On-hand, the ledger rows (in entry order) and the move's status in one statement: the rows are
+# already locked and every value computed, so this is the posting's only write round trip
+# besides the outbox's.  (Data-modifying CTEs always run to completion, read or not.)
+_WRITE_POSTING = text(
+    "WITH on_hand AS ("
     "UPDATE stock AS s SET quantity = k.q "
-    "FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[]), CAST(:q AS bigint[])) AS k(w, p, q) "
-    "WHERE s.warehouse_id = k.w AND s.product_id = k.p"
-)
-_WRITE_LEDGER = text(
+    "FROM unnest(CAST(:fw AS integer[]), CAST(:fp AS integer[]), CAST(:fq AS bigint[])) AS k(w, p, q) "
+    "WHERE s.warehouse_id = k.w AND s.product_id = k.p), "
+    "ledger AS ("
     "INSERT INTO stock_ledger (warehouse_id, product_id, move_id, change, quantity, posted_at) "
-    "SELECT k.w, k.p, :move_id, k.c, k.q, :posted_at "
+    "SELECT k.w, k.p, :id, k.c, k.q, :posted_at "
     "FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[]), CAST(:c AS bigint[]), CAST(:q AS bigint[])) "
-    "WITH ORDINALITY AS k(w, p, c, q, n) ORDER BY k.n"
-)
-_MARK_POSTED = text(
+    "WITH ORDINALITY AS k(w, p, c, q, n) ORDER BY k.n) "
     "UPDATE stock_moves SET status = 'posted', posted_at = :posted_at, posted_by = :actor, updated_at = :posted_at "
     "WHERE id = :id"
 )
@@ -334,31 +341,35 @@ def post_move(uow, move_id):
             raise _shortage_error(session, posting.shortages, warehouses, lines)
         entries = posting.entries
         final = {(entry.warehouse_id, entry.product_id): entry.quantity for entry in entries}
-        session.execute(_SET_ON_HAND, dict(_columns(list(final)), q=list(final.values())))
         posted_at = datetime.datetime.now(datetime.UTC)
         session.execute(
-            _WRITE_LEDGER,
+            _WRITE_POSTING,
             {
-                "move_id": move_id,
+                "id": move_id,
                 "posted_at": posted_at,
+                "actor": uow.actor.id,
+                "fw": [key[0] for key in final],
+                "fp": [key[1] for key in final],
+                "fq": list(final.values()),
                 "w": [e.warehouse_id for e in entries],
                 "p": [e.product_id for e in entries],
                 "c": [e.change for e in entries],
                 "q": [e.quantity for e in entries],
             },
         )
-        session.execute(_MARK_POSTED, {"id": move_id, "posted_at": posted_at, "actor": uow.actor.id})
-        for entry in entries:
-            uow.record_event(
-                "stock_changed",
+        uow.record_events(
+            "stock_changed",
+            [
                 {
                     "warehouse_id": entry.warehouse_id,
                     "product_id": entry.product_id,
                     "quantity": entry.quantity,
                     "change": entry.change,
                     "move_id": move_id,
-                },
-            )
+                }
+                for entry in entries
+            ],
+        )
         uow.commit()
     return {
         "id": move_id,
