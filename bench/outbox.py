@@ -26,6 +26,7 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 
 import common  # noqa: E402
+
 from deploy import harness  # noqa: E402
 
 sys.path.insert(0, common.ROOT)
