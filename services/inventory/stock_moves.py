@@ -11,7 +11,9 @@ Posting (:func:`post_move`) is one transaction that changes on-hand for every li
    move, the second finds it posted and answers 409;
 2. the on-hand rows of every (warehouse, product) the move touches are locked ``FOR UPDATE`` in
    one fixed order, by (warehouse_id, product_id), so two postings never wait on each other in a
-   circle; the rows a line may add to are created first if missing (in the same order);
+   circle; the rows a line may add to are created first if missing (in the same order).  For a
+   receipt or an adjustment, whose rows are all such rows, the statement that reads the lines
+   creates and locks them too;
 3. :func:`services.inventory.move_effects.post_lines` computes every entry, or every shortage:
    one short line refuses the whole move (422 ``INSUFFICIENT_STOCK`` naming each short product
    and what is on hand) and nothing is written;
@@ -21,9 +23,9 @@ Posting (:func:`post_move`) is one transaction that changes on-hand for every li
    CHECK), in case any other code path ever forgets.
 
 Nothing is sent to the database line by line: whatever the number of lines, a posting is the
-same handful of statements (steps 1 and 2, the lines, one or two for step 2's rows, the write, the
-outbox, the commit), with no ORM objects, so the on-hand rows stay locked only for as long as
-those round trips take.
+same handful of statements (the warehouses, the move, the lines with their rows — for an issue
+or a transfer one or two more for the rows —, the write, the outbox, the commit) and no ORM
+object, so the on-hand rows stay locked only for as long as those few round trips take.
 """
 
 import datetime
@@ -237,13 +239,17 @@ _LOCK_MOVE = text(
     "FROM stock_moves WHERE id = :id FOR UPDATE"
 )
 _LINES = text("SELECT product_id, quantity FROM stock_move_lines WHERE move_id = :id ORDER BY position")
-# Rows a line adds to, created if missing and locked, in (warehouse_id, product_id) order; when
-# every row the move touches is such a row (receipt, adjustment), this one statement locks them all.
-_CREATE_AND_LOCK_ROWS = text(
-    "INSERT INTO stock AS s (warehouse_id, product_id, quantity) "
-    "SELECT k.w, k.p, 0 FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[])) AS k(w, p) ORDER BY k.w, k.p "
+# A receipt's or an adjustment's lines and their on-hand rows (move_effects.receives_every_row):
+# the rows created if missing and locked, in (warehouse_id, product_id) order, in the statement that
+# reads the lines (after the move's lock: its snapshot sees the move's last edit).
+_LINES_AND_LOCK_ROWS = text(
+    "WITH l AS (SELECT product_id, quantity, position FROM stock_move_lines WHERE move_id = :id), "
+    "held AS (INSERT INTO stock AS s (warehouse_id, product_id, quantity) "
+    "SELECT :w, l.product_id, 0 FROM l ORDER BY l.product_id "
     "ON CONFLICT (warehouse_id, product_id) DO UPDATE SET quantity = s.quantity "
-    "RETURNING s.warehouse_id, s.product_id, s.quantity"
+    "RETURNING s.product_id, s.quantity) "
+    "SELECT l.product_id, l.quantity, held.quantity AS on_hand FROM l JOIN held USING (product_id) "
+    "ORDER BY l.position"
 )
 _CREATE_ROWS = text(
     "INSERT INTO stock (warehouse_id, product_id, quantity) "
@@ -300,17 +306,19 @@ def _shortage_error(session, shortages, warehouses, lines):
     )
 
 
-def _lock_on_hand(session, kind, source, target, lines):
-    """Lock (creating those a line adds to) the on-hand rows the move touches, in one fixed order."""
-    keys = move_effects.stock_keys(kind, source, target, lines)
+def _lines_and_on_hand(session, move_id, kind, source, target):
+    """The move's lines, and the on-hand of the rows it touches, locked (those a line adds to
+    created first) in one fixed order."""
+    if move_effects.receives_every_row(kind):
+        rows = session.execute(_LINES_AND_LOCK_ROWS, {"id": move_id, "w": source}).all()
+        lines = [{"product_id": row.product_id, "quantity": row.quantity} for row in rows]
+        return lines, {(source, row.product_id): row.on_hand for row in rows}
+    lines = [dict(row._mapping) for row in session.execute(_LINES, {"id": move_id})]
     receiving = move_effects.receiving_keys(kind, source, target, lines)
-    if receiving == keys:
-        rows = session.execute(_CREATE_AND_LOCK_ROWS, _columns(receiving))
-    else:
-        if receiving:
-            session.execute(_CREATE_ROWS, _columns(receiving))
-        rows = session.execute(_LOCK_ROWS, _columns(keys))
-    return {(row.warehouse_id, row.product_id): row.quantity for row in rows}
+    if receiving:
+        session.execute(_CREATE_ROWS, _columns(receiving))
+    rows = session.execute(_LOCK_ROWS, _columns(move_effects.stock_keys(kind, source, target, lines)))
+    return lines, {(row.warehouse_id, row.product_id): row.quantity for row in rows}
 
 
 def post_move(uow, move_id):
@@ -334,8 +342,7 @@ def post_move(uow, move_id):
                 raise exceptions.WarehouseInactive(
                     "Warehouse {} is inactive: it takes no new stock moves.".format(warehouses[warehouse_id].code)
                 )
-        lines = [dict(row._mapping) for row in session.execute(_LINES, {"id": move_id})]
-        on_hand = _lock_on_hand(session, kind, source, target, lines)
+        lines, on_hand = _lines_and_on_hand(session, move_id, kind, source, target)
         posting = move_effects.post_lines(kind, source, target, lines, on_hand)
         if not posting.ok:
             raise _shortage_error(session, posting.shortages, warehouses, lines)
