@@ -12,7 +12,8 @@ A use case is a plain function of the unit of work::
 - Leaving the ``with`` block without :meth:`UnitOfWork.commit` rolls back: an error half way
   leaves nothing behind, and a read-only block simply ends its transaction.
 - :meth:`UnitOfWork.record_event` writes the event to the outbox in the same transaction as the
-  change (:mod:`services.core.outbox`), so it is published if and only if the change commits.
+  change (:mod:`services.core.outbox`), so it is published if and only if the change commits;
+  :meth:`UnitOfWork.record_events` writes several events of one type in one statement.
 - ``uow.services.<name>.<method>(...)`` calls another service (``RPC_TIMEOUT``, the callee's
   domain errors relayed as ours: :mod:`services.core.rpc`).  Such a call while a transaction of
   ours is open raises :class:`RemoteCallInTransaction` at once: no row lock, advisory lock or
@@ -32,7 +33,7 @@ from sqlalchemy.orm import sessionmaker
 from services.core import business_time
 from services.core.actor import actor_of
 from services.core.db import closing_quietly, database_url, make_engine
-from services.core.outbox import event_parameters, record_event
+from services.core.outbox import event_parameters, record_event, record_events
 from services.core.rpc import ClassicReplyListener, TimedServiceProxy, rpc_timeout
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,11 @@ class UnitOfWork:
         that records it as a CTE (``statement.add_cte(EVENT_INSERT.cte("event"))``): same transaction."""
         self._require_open()
         return event_parameters(event_type, data, self.actor)
+
+    def record_events(self, event_type, datas):
+        """Add one event per item of ``datas`` to the outbox, in one statement; returns their ids."""
+        self._require_open()
+        return record_events(self.session, event_type, datas, self.actor)
 
     @property
     def in_transaction(self):

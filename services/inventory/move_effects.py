@@ -77,6 +77,16 @@ def receiving_keys(kind, warehouse_id, to_warehouse_id, lines):
     return sorted({(target, line["product_id"]) for line in lines})
 
 
+def receives_every_row(kind):
+    """Whether every on-hand row the move touches is one it may add to (receipt, adjustment).
+
+    Then locking the move's rows is creating those that are missing, in the lock order, and the
+    rows to lock are the lines' products in the move's warehouse: one statement can read the lines
+    and lock their rows together.  An issue or a transfer also takes from rows it must not create.
+    """
+    return kind in (RECEIPT, ADJUSTMENT)
+
+
 def post_lines(kind, warehouse_id, to_warehouse_id, lines, on_hand):
     """The entries posting these lines makes, or the shortages refusing it.
 

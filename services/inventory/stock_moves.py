@@ -11,13 +11,21 @@ Posting (:func:`post_move`) is one transaction that changes on-hand for every li
    move, the second finds it posted and answers 409;
 2. the on-hand rows of every (warehouse, product) the move touches are locked ``FOR UPDATE`` in
    one fixed order, by (warehouse_id, product_id), so two postings never wait on each other in a
-   circle; the rows a line may add to are created first if missing (in the same order);
+   circle; the rows a line may add to are created first if missing (in the same order).  For a
+   receipt or an adjustment, whose rows are all such rows, the statement that reads the lines
+   creates and locks them too;
 3. :func:`services.inventory.move_effects.post_lines` computes every entry, or every shortage:
    one short line refuses the whole move (422 ``INSUFFICIENT_STOCK`` naming each short product
    and what is on hand) and nothing is written;
-4. on-hand, the ledger (``change`` and the running ``quantity``), the move's status and one
-   ``stock_changed`` event per changed (warehouse, product) are written together.  The database
-   keeps on-hand ≥ 0 as well (a CHECK), in case any other code path ever forgets.
+4. on-hand, the ledger (``change`` and the running ``quantity``) and the move's status are written
+   by one statement, and one ``stock_changed`` event per changed (warehouse, product) by one more
+   (:func:`services.core.outbox.record_events`).  The database keeps on-hand ≥ 0 as well (a
+   CHECK), in case any other code path ever forgets.
+
+Nothing is sent to the database line by line: whatever the number of lines, a posting is the
+same handful of statements (the warehouses, the move, the lines with their rows — for an issue
+or a transfer one or two more for the rows —, the write, the outbox, the commit) and no ORM
+object, so the on-hand rows stay locked only for as long as those few round trips take.
 """
 
 import datetime
@@ -231,13 +239,17 @@ _LOCK_MOVE = text(
     "FROM stock_moves WHERE id = :id FOR UPDATE"
 )
 _LINES = text("SELECT product_id, quantity FROM stock_move_lines WHERE move_id = :id ORDER BY position")
-# Rows a line adds to, created if missing and locked, in (warehouse_id, product_id) order; when
-# every row the move touches is such a row (receipt, adjustment), this one statement locks them all.
-_CREATE_AND_LOCK_ROWS = text(
-    "INSERT INTO stock AS s (warehouse_id, product_id, quantity) "
-    "SELECT k.w, k.p, 0 FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[])) AS k(w, p) ORDER BY k.w, k.p "
+# A receipt's or an adjustment's lines and their on-hand rows (move_effects.receives_every_row):
+# the rows created if missing and locked, in (warehouse_id, product_id) order, in the statement that
+# reads the lines (after the move's lock: its snapshot sees the move's last edit).
+_LINES_AND_LOCK_ROWS = text(
+    "WITH l AS (SELECT product_id, quantity, position FROM stock_move_lines WHERE move_id = :id), "
+    "held AS (INSERT INTO stock AS s (warehouse_id, product_id, quantity) "
+    "SELECT :w, l.product_id, 0 FROM l ORDER BY l.product_id "
     "ON CONFLICT (warehouse_id, product_id) DO UPDATE SET quantity = s.quantity "
-    "RETURNING s.warehouse_id, s.product_id, s.quantity"
+    "RETURNING s.product_id, s.quantity) "
+    "SELECT l.product_id, l.quantity, held.quantity AS on_hand FROM l JOIN held USING (product_id) "
+    "ORDER BY l.position"
 )
 _CREATE_ROWS = text(
     "INSERT INTO stock (warehouse_id, product_id, quantity) "
@@ -250,18 +262,19 @@ _LOCK_ROWS = text(
     "ON s.warehouse_id = k.w AND s.product_id = k.p "
     "ORDER BY s.warehouse_id, s.product_id FOR UPDATE OF s"
 )
-_SET_ON_HAND = text(
+# On-hand, the ledger rows (in entry order) and the move's status in one statement: the rows are
+# already locked and every value computed, so this is the posting's only write round trip
+# besides the outbox's.  (Data-modifying CTEs always run to completion, read or not.)
+_WRITE_POSTING = text(
+    "WITH on_hand AS ("
     "UPDATE stock AS s SET quantity = k.q "
-    "FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[]), CAST(:q AS bigint[])) AS k(w, p, q) "
-    "WHERE s.warehouse_id = k.w AND s.product_id = k.p"
-)
-_WRITE_LEDGER = text(
+    "FROM unnest(CAST(:fw AS integer[]), CAST(:fp AS integer[]), CAST(:fq AS bigint[])) AS k(w, p, q) "
+    "WHERE s.warehouse_id = k.w AND s.product_id = k.p), "
+    "ledger AS ("
     "INSERT INTO stock_ledger (warehouse_id, product_id, move_id, change, quantity, posted_at) "
-    "SELECT k.w, k.p, :move_id, k.c, k.q, :posted_at "
+    "SELECT k.w, k.p, :id, k.c, k.q, :posted_at "
     "FROM unnest(CAST(:w AS integer[]), CAST(:p AS integer[]), CAST(:c AS bigint[]), CAST(:q AS bigint[])) "
-    "WITH ORDINALITY AS k(w, p, c, q, n) ORDER BY k.n"
-)
-_MARK_POSTED = text(
+    "WITH ORDINALITY AS k(w, p, c, q, n) ORDER BY k.n) "
     "UPDATE stock_moves SET status = 'posted', posted_at = :posted_at, posted_by = :actor, updated_at = :posted_at "
     "WHERE id = :id"
 )
@@ -293,17 +306,19 @@ def _shortage_error(session, shortages, warehouses, lines):
     )
 
 
-def _lock_on_hand(session, kind, source, target, lines):
-    """Lock (creating those a line adds to) the on-hand rows the move touches, in one fixed order."""
-    keys = move_effects.stock_keys(kind, source, target, lines)
+def _lines_and_on_hand(session, move_id, kind, source, target):
+    """The move's lines, and the on-hand of the rows it touches, locked (those a line adds to
+    created first) in one fixed order."""
+    if move_effects.receives_every_row(kind):
+        rows = session.execute(_LINES_AND_LOCK_ROWS, {"id": move_id, "w": source}).all()
+        lines = [{"product_id": row.product_id, "quantity": row.quantity} for row in rows]
+        return lines, {(source, row.product_id): row.on_hand for row in rows}
+    lines = [dict(row._mapping) for row in session.execute(_LINES, {"id": move_id})]
     receiving = move_effects.receiving_keys(kind, source, target, lines)
-    if receiving == keys:
-        rows = session.execute(_CREATE_AND_LOCK_ROWS, _columns(receiving))
-    else:
-        if receiving:
-            session.execute(_CREATE_ROWS, _columns(receiving))
-        rows = session.execute(_LOCK_ROWS, _columns(keys))
-    return {(row.warehouse_id, row.product_id): row.quantity for row in rows}
+    if receiving:
+        session.execute(_CREATE_ROWS, _columns(receiving))
+    rows = session.execute(_LOCK_ROWS, _columns(move_effects.stock_keys(kind, source, target, lines)))
+    return lines, {(row.warehouse_id, row.product_id): row.quantity for row in rows}
 
 
 def post_move(uow, move_id):
@@ -327,38 +342,41 @@ def post_move(uow, move_id):
                 raise exceptions.WarehouseInactive(
                     "Warehouse {} is inactive: it takes no new stock moves.".format(warehouses[warehouse_id].code)
                 )
-        lines = [dict(row._mapping) for row in session.execute(_LINES, {"id": move_id})]
-        on_hand = _lock_on_hand(session, kind, source, target, lines)
+        lines, on_hand = _lines_and_on_hand(session, move_id, kind, source, target)
         posting = move_effects.post_lines(kind, source, target, lines, on_hand)
         if not posting.ok:
             raise _shortage_error(session, posting.shortages, warehouses, lines)
         entries = posting.entries
         final = {(entry.warehouse_id, entry.product_id): entry.quantity for entry in entries}
-        session.execute(_SET_ON_HAND, dict(_columns(list(final)), q=list(final.values())))
         posted_at = datetime.datetime.now(datetime.UTC)
         session.execute(
-            _WRITE_LEDGER,
+            _WRITE_POSTING,
             {
-                "move_id": move_id,
+                "id": move_id,
                 "posted_at": posted_at,
+                "actor": uow.actor.id,
+                "fw": [key[0] for key in final],
+                "fp": [key[1] for key in final],
+                "fq": list(final.values()),
                 "w": [e.warehouse_id for e in entries],
                 "p": [e.product_id for e in entries],
                 "c": [e.change for e in entries],
                 "q": [e.quantity for e in entries],
             },
         )
-        session.execute(_MARK_POSTED, {"id": move_id, "posted_at": posted_at, "actor": uow.actor.id})
-        for entry in entries:
-            uow.record_event(
-                "stock_changed",
+        uow.record_events(
+            "stock_changed",
+            [
                 {
                     "warehouse_id": entry.warehouse_id,
                     "product_id": entry.product_id,
                     "quantity": entry.quantity,
                     "change": entry.change,
                     "move_id": move_id,
-                },
-            )
+                }
+                for entry in entries
+            ],
+        )
         uow.commit()
     return {
         "id": move_id,

@@ -316,6 +316,35 @@ def test_posting_one_move_concurrently_posts_it_once(admin, keeper):
     assert on_hand(keeper, warehouse) == {product["id"]: 5}
 
 
+def test_concurrent_receipts_of_the_same_new_products_each_add_once(admin, keeper):
+    """Eight receipts of the same five products, none on hand yet, lines in different orders,
+    posted at once: the rows are created and locked by the statement that reads the lines, in one
+    order, so none deadlocks or loses an update, and each entry's running quantity follows the last."""
+    warehouse = add_warehouse(admin, [keeper.user["id"]])
+    products = [add_product(admin) for _ in range(5)]
+    drafts = [
+        move(keeper, "receipt", warehouse, [(p, n + 1) for p in (products[n % 5 :] + products[: n % 5])])
+        for n in range(8)
+    ]
+    clients = [Client(keeper.base_url, keeper.token) for _ in drafts]
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(
+            pool.map(
+                lambda pair: pair[0].post("/api/v1/stock-moves/{}/post".format(pair[1]["id"])), zip(clients, drafts)
+            )
+        )
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    assert on_hand(keeper, warehouse) == {p["id"]: sum(range(1, 9)) for p in products}
+    ledger = ok(keeper.get("/api/v1/warehouses/{}/ledger".format(warehouse["id"]), {"page_size": 100}))
+    assert len(ledger["items"]) == 40
+    for product in products:
+        entries = [e for e in ledger["items"] if e["product_id"] == product["id"]]
+        running = 0
+        for entry in sorted(entries, key=lambda e: e["quantity"]):
+            running += entry["change"]
+            assert entry["quantity"] == running, entries
+
+
 def test_ledger_by_period_in_the_business_time_zone(admin, keeper):
     import datetime
     from zoneinfo import ZoneInfo

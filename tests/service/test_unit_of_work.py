@@ -4,7 +4,7 @@ transaction, no call to another service while a transaction is open, domain erro
 import pytest
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from services.core.actor import Actor
@@ -47,6 +47,36 @@ def test_leaving_without_commit_rolls_back_the_change_and_its_event(make_session
     with make_session() as session:
         (context,) = session.scalars(select(outbox.c.context)).all()
     assert context["actor"]["id"] == 7  # the event carries the actor of the use case
+
+
+def test_record_events_writes_them_in_one_statement_in_order_as_record_event_would(make_session):
+    """A posting of many lines records its events together: one INSERT, the given order (the
+    relay publishes by outbox id), each row the same as ``record_event`` of that item."""
+    uow = UnitOfWork(make_session, Actor(id=7))
+    with uow:
+        single = uow.record_event("thing_happened", {"n": 0})
+        statements = []
+        connection = uow.session.connection()
+
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(connection, "before_cursor_execute", count)
+        many = uow.record_events("thing_happened", [{"n": n} for n in range(1, 6)])
+        event.remove(connection, "before_cursor_execute", count)
+        assert uow.record_events("thing_happened", []) == []
+        uow.commit()
+    assert len(statements) == 1 and len(many) == len(set(many)) == 5
+    with make_session() as session:
+        rows = session.execute(
+            select(outbox.c.event_id, outbox.c.event_type, outbox.c.payload, outbox.c.context).order_by(outbox.c.id)
+        ).all()
+    assert [row.event_id for row in rows] == [single] + many
+    assert [row.payload["data"]["n"] for row in rows] == list(range(6))
+    assert {row.context["actor"]["id"] for row in rows} == {7}
+    for row in rows:
+        assert row.event_type == "thing_happened" and row.payload["type"] == "thing_happened"
+        assert row.payload["id"] == row.event_id and set(row.payload) == {"id", "type", "occurred_at", "data"}
 
 
 def test_an_error_inside_the_block_keeps_nothing(make_session):

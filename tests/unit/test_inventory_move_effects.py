@@ -7,7 +7,15 @@ from marshmallow import ValidationError
 
 from services.core import business_time
 from services.core.contracts.inventory import LedgerQuery, StockMove
-from services.inventory.move_effects import Entry, Shortage, post_lines, receiving_keys, stock_keys
+from services.inventory.move_effects import (
+    KINDS,
+    Entry,
+    Shortage,
+    post_lines,
+    receives_every_row,
+    receiving_keys,
+    stock_keys,
+)
 
 
 def lines(*pairs):
@@ -66,6 +74,16 @@ def test_only_receiving_rows_may_be_created():
     assert receiving_keys("receipt", 1, None, lines((8, 1), (7, 1))) == [(1, 7), (1, 8)]
     assert receiving_keys("transfer", 1, 2, lines((7, 1))) == [(2, 7)]
     assert receiving_keys("adjustment", 1, None, lines((7, 0))) == [(1, 7)]
+
+
+def test_a_receipt_or_an_adjustment_receives_every_row_it_touches_and_only_they_do():
+    """What lets posting read the lines and lock (creating) their rows in one statement."""
+    some = lines((9, 1), (3, 0), (7, 2))
+    for kind in KINDS:
+        target = 2 if kind == "transfer" else None
+        every = receiving_keys(kind, 1, target, some) == stock_keys(kind, 1, target, some)
+        assert receives_every_row(kind) == every, kind
+    assert [kind for kind in KINDS if receives_every_row(kind)] == ["receipt", "adjustment"]
 
 
 def test_unknown_kind_is_a_programming_error():
