@@ -11,18 +11,25 @@
 - ``entries``: the ledger, one debit and one credit per confirmed voucher, each with the
   account's balance after it (written under the account's lock, so the ledger's running
   balance is read, never recomputed).
+- ``voucher_days``: count and amount of the vouchers per business day (and month) and filter key (kind,
+  status, counterpart type, accounts), changed in the same transaction as every voucher
+  (:mod:`services.treasury.voucher_days`): the filter's count and totals over a year read a few
+  hundred rows a day instead of every voucher.  ``voucher_days_zone`` names the time zone its
+  days are in.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -159,3 +166,50 @@ class Entry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     balance_after: Mapped[int | None] = mapped_column(BigInteger)
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VoucherDay(Base):
+    """One business day's (or month's) vouchers of one filter key: how many, and their amount.
+
+    The key's columns may be NULL (a receipt has no ``from_account_id``), so the key is a unique
+    index ``NULLS NOT DISTINCT`` (what ``INSERT … ON CONFLICT`` finds the row by), not a primary key.
+    A row whose vouchers all moved to another key stays with count 0.
+    """
+
+    __tablename__ = "voucher_days"
+    __table_args__ = (
+        Index(
+            "uq_voucher_days_key",
+            "span",
+            "day",
+            "kind",
+            "status",
+            "counterpart_type",
+            "from_account_id",
+            "to_account_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+    __mapper_args__ = {
+        "primary_key": ["span", "day", "kind", "status", "counterpart_type", "from_account_id", "to_account_id"]
+    }
+
+    span: Mapped[str] = mapped_column(String(5))  # 'day', or 'month': ``day`` is then its first day
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    counterpart_type: Mapped[str | None] = mapped_column(String(10))
+    from_account_id: Mapped[int | None] = mapped_column(Integer)
+    to_account_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(Numeric(38, 0))  # a bigint could overflow: 10^15 per voucher
+
+
+class VoucherDaysZone(Base):
+    """The one row naming the time zone of ``voucher_days.day`` (checked against
+    ``BUSINESS_TIME_ZONE`` before the summary is read)."""
+
+    __tablename__ = "voucher_days_zone"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -9,11 +9,18 @@ constraint backs it), the two ledger entries, the new balances, the new status a
 ``voucher_confirmed`` event.  After the voucher's lock all of that is **one statement**
 (``_confirmation``: data-modifying CTEs, built once, rows as array parameters): no Python runs
 while the accounts are locked, so of many confirmations over few accounts each holds them for one
-statement and the commit (it was six round trips, and the Python between them, before).  Lock order everywhere: a voucher, then accounts by id, then a
-number counter.  Rows are locked ``FOR NO KEY UPDATE`` (``key_share=True``): a new voucher or entry referring to a
-locked account takes a key-share lock on it (its foreign key), which ``FOR UPDATE`` would
-block; with a creation holding one account's key share and waiting on the other's, that was
-a deadlock (found by the 500-transfer test).
+statement, the summary's upsert and the commit (it was six round trips, and the Python between
+them, before).  Lock order everywhere: a voucher, then accounts by id, then a
+number counter, then the rows of ``voucher_days`` (:mod:`services.treasury.voucher_days`: every
+change of a voucher moves its count and amount there, the old key -1 and the new one +1, in one
+upsert whose rows are taken in key order, last in the transaction).  A transaction holding
+summary rows waits only for summary rows after them in that order, so they make no cycle; and
+the key of a confirmation's rows names its accounts, whose locks it already holds: another
+confirmation never waits there, only for the end of a draft's creation, edit or cancellation
+of the same key.  Rows are locked ``FOR NO KEY UPDATE`` (``key_share=True``): a new voucher or
+entry referring to a locked account takes a key-share lock on it (its foreign key), which
+``FOR UPDATE`` would block; with a creation holding one account's key share and waiting on the
+other's, that was a deadlock (found by the 500-transfer test).
 
 The customers and directory services are asked about a counterpart or a person in charge
 before the transaction opens (no lock is held while waiting on the bus).
@@ -43,7 +50,7 @@ from services.core.contracts.treasury import VoucherChange, VoucherQuery
 from services.core.errors import ConcurrentChange, InvalidInput, NotFound
 from services.core.outbox import EVENT_INSERT
 from services.core.schemas import load
-from services.treasury import exceptions, rules
+from services.treasury import exceptions, rules, voucher_days
 from services.treasury.access import empty_page, require_treasurer, sees_money
 from services.treasury.accounts import outside_account_id
 from services.treasury.models import CANCELLED, CONFIRMED, DRAFT, Account, Entry, Voucher
@@ -334,19 +341,25 @@ def _reversal_posting():
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _filter(query):
+def _key_filter(query, columns=Voucher):
+    """The filter's conditions but the period, on ``Voucher`` or ``VoucherDay`` (same column names)."""
     conditions = []
     if query.get("kind"):
-        conditions.append(Voucher.kind.in_(query["kind"]))
+        conditions.append(columns.kind.in_(query["kind"]))
     if query.get("status"):
-        conditions.append(Voucher.status.in_(query["status"]))
+        conditions.append(columns.status.in_(query["status"]))
     if query.get("counterpart_type"):
-        conditions.append(Voucher.counterpart_type.in_(query["counterpart_type"]))
+        conditions.append(columns.counterpart_type.in_(query["counterpart_type"]))
     if "counterpart_id" in query:
-        conditions.append(Voucher.counterpart_id == query["counterpart_id"])
+        conditions.append(columns.counterpart_id == query["counterpart_id"])  # Voucher only (no summary)
     account_id = query.get("account_id")
     if account_id is not None:
-        conditions.append(or_(Voucher.from_account_id == account_id, Voucher.to_account_id == account_id))
+        conditions.append(or_(columns.from_account_id == account_id, columns.to_account_id == account_id))
+    return conditions
+
+
+def _filter(query):
+    conditions = _key_filter(query)
     start, end = query.get("start"), query.get("end")
     if start is not None:
         conditions.append(Voucher.date >= start)
@@ -355,11 +368,19 @@ def _filter(query):
     return conditions
 
 
-def _totals_conditions(account_id):
+def _totals_conditions(account_id, columns=Voucher):
     """``in`` / ``out`` of the filter: money into / out of the account, or receipts / payments."""
     if account_id is not None:
-        return Voucher.to_account_id == account_id, Voucher.from_account_id == account_id
-    return Voucher.kind == rules.RECEIPT, Voucher.kind == rules.PAYMENT
+        return columns.to_account_id == account_id, columns.from_account_id == account_id
+    return columns.kind == rules.RECEIPT, columns.kind == rules.PAYMENT
+
+
+def _counting_parts(query):
+    """The filter's conditions and its ``in`` / ``out``, on either table (for voucher_days)."""
+    return (
+        lambda columns: _key_filter(query, columns),
+        lambda columns: _totals_conditions(query.get("account_id"), columns),
+    )
 
 
 def list_vouchers(uow, query):
@@ -368,15 +389,8 @@ def list_vouchers(uow, query):
     if not sees_money(uow.actor):
         return dict(empty_page(query), totals={"in": 0, "out": 0})
     conditions = _filter(query)
-    money_in, money_out = _totals_conditions(query.get("account_id"))
     with uow:
-        total, total_in, total_out = uow.session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(Voucher.amount).filter(money_in), 0),
-                func.coalesce(func.sum(Voucher.amount).filter(money_out), 0),
-            ).where(*conditions)
-        ).one()
+        total, total_in, total_out = voucher_days.counted(uow.session, query, *_counting_parts(query))
         page, page_size = query["page"], query["page_size"]
         vouchers = uow.session.scalars(
             select(Voucher)
@@ -390,7 +404,7 @@ def list_vouchers(uow, query):
             "total": total,
             "page": page,
             "page_size": page_size,
-            "totals": {"in": int(total_in), "out": int(total_out)},
+            "totals": {"in": total_in, "out": total_out},
         }
 
 
@@ -438,6 +452,7 @@ def create_voucher(uow, data):
         voucher.sequence, voucher.number = next_number(uow.session, kind, voucher.year)
         uow.session.add(voucher)
         uow.session.flush()
+        voucher_days.change(uow.session, None, voucher_days.entry(voucher))
         uow.commit()
         log.info("voucher %s (%s) drafted by %s", voucher.number, voucher.id, actor.id)
         return dump_voucher(voucher)
@@ -481,10 +496,12 @@ def update_voucher(uow, voucher_id, data):
         if _values(voucher) != before:
             raise ConcurrentChange()  # edited meanwhile: what was checked above may no longer hold
         _check_accounts(uow.session, kind, merged)
+        was = voucher_days.entry(voucher)
         for name, value in merged.items():
             setattr(voucher, name, value)
         voucher.updated_at = now()
         uow.session.flush()
+        voucher_days.change(uow.session, was, voucher_days.entry(voucher))
         uow.commit()
         return dump_voucher(voucher)
 
@@ -497,6 +514,7 @@ def cancel_voucher(uow, voucher_id):
             raise exceptions.VoucherNotDraft()
         at = now()
         voucher.status, voucher.cancelled_at, voucher.cancelled_by_id, voucher.updated_at = CANCELLED, at, actor.id, at
+        voucher_days.change(uow.session, voucher_days.entry(voucher, status=DRAFT), voucher_days.entry(voucher))
         uow.commit()
         return dump_voucher(voucher)
 
@@ -529,6 +547,7 @@ def confirm_voucher(uow, voucher_id):
         if confirmed is None:  # an account may not take it: say why; leaving the block rolls back
             _lock_and_check(uow.session, voucher.kind, voucher.from_account_id, voucher.to_account_id, voucher.amount)
             raise ConcurrentChange()
+        voucher_days.change(uow.session, voucher_days.entry(voucher), voucher_days.entry(confirmed))
         uow.commit()
         log.info("voucher %s confirmed by %s", voucher.number, actor.id)
         return dump_voucher(confirmed)
@@ -589,6 +608,7 @@ def reverse_voucher(uow, voucher_id):
                 **uow.event_parameters("voucher_confirmed", _event(reversal)),
             },
         )
+        voucher_days.change(uow.session, None, voucher_days.entry(reversal))
         original.reversed_by_id, original.updated_at = reversal.id, at
         uow.record_event("voucher_reversed", dict(_event(original), reversed_by_id=reversal.id))
         uow.commit()

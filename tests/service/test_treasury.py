@@ -469,6 +469,87 @@ def test_the_filter_totals_cover_the_whole_filter(treasury):
     assert "kind.0" in raised.value.fields
 
 
+def test_totals_with_bounds_inside_days_equal_a_direct_sum(treasury):
+    """Whole days come from the day summary, the parts of days at the edges from the vouchers:
+    the answer is the direct sum whatever the bounds (and whatever zone the summary was kept in)."""
+    cash, bank = treasury.cash(opening=0), treasury.bank(opening=0)
+    for n, moment in enumerate(
+        [
+            "2026-05-01T00:00:00+07:00",  # a local midnight
+            "2026-05-01T08:15:00+07:00",
+            "2026-05-01T23:59:59+07:00",
+            "2026-05-02T10:00:00+00:00",  # 17:00 local
+            "2026-05-02T17:00:00+00:00",  # the next local midnight
+            "2026-05-03T12:00:00+07:00",
+            "2026-05-04T06:30:00+07:00",
+            "2026-04-30T20:00:00+07:00",  # the months around May
+            "2026-06-01T09:00:00+07:00",
+            "2026-06-02T12:00:00+07:00",
+        ]
+    ):
+        treasury.receipt(bank, 1000 + n, date=moment, confirm=n % 2 == 0)
+        if n % 3 == 0:
+            treasury.payment(bank, 10 + n, date=moment)
+    treasury.transfer("bank_to_cash", bank, cash, 5, date="2026-05-02T09:00:00+07:00")
+    draft = treasury.receipt(cash, 77, date="2026-05-03T01:00:00+07:00", confirm=False)
+    treasury("update_voucher", draft["id"], {"date": "2026-05-01T12:00:00+07:00", "amount": 78})
+    treasury("cancel_voucher", treasury.receipt(cash, 9, date="2026-05-02T02:00:00+07:00", confirm=False)["id"])
+
+    def direct(start, end, account_id=None):
+        money_in, money_out = "kind = 'receipt'", "kind = 'payment'"
+        where = "date >= :start AND date < :end"
+        if account_id:
+            money_in, money_out = "to_account_id = :account", "from_account_id = :account"
+            where += " AND (from_account_id = :account OR to_account_id = :account)"
+        row = treasury.session.execute(
+            text(
+                "SELECT count(*), coalesce(sum(amount) FILTER (WHERE {}), 0), coalesce(sum(amount) FILTER (WHERE {}), 0) "
+                "FROM vouchers WHERE {}".format(money_in, money_out, where)
+            ),
+            {"start": start, "end": end, "account": account_id},
+        ).one()
+        treasury.session.rollback()
+        return row[0], {"in": row[1], "out": row[2]}
+
+    bounds = [
+        ("2026-05-01T08:15:00+07:00", "2026-05-03T12:00:00+07:00"),  # partial days at both ends
+        ("2026-05-01T01:15:00+00:00", "2026-05-04T00:00:00+07:00"),  # the same start in UTC, a midnight end
+        ("2026-05-01T00:00:00+07:00", "2026-05-02T17:00:01+00:00"),  # a midnight start, one second past one
+        ("2026-05-01T09:00:00+07:00", "2026-05-01T23:59:59+07:00"),  # inside one day: no whole day
+        ("2026-04-30T17:00:00Z", "2026-05-04T17:00:00Z"),  # local midnights written in UTC: whole days only
+        ("2026-04-30T12:00:00+07:00", "2026-06-01T10:00:00+07:00"),  # the whole of May, parts of days around
+        ("2026-04-29T17:00:00Z", "2026-06-02T13:00:00+07:00"),  # May, and whole days around it
+    ]
+
+    def answered(start, end, account_id=None):
+        query = {"from": start, "to": end, **({"account_id": account_id} if account_id else {})}
+        page = treasury("list_vouchers", query)
+        return page["total"], page["totals"]
+
+    for start, end in bounds:
+        for account_id in (None, bank["id"], cash["id"]):
+            assert answered(start, end, account_id) == direct(start, end, account_id), (start, end, account_id)
+    everything = treasury("list_vouchers", {"from": "2026-04-01", "to": "2026-06-30"})  # whole months
+    assert everything["total"] == treasury.session.scalar(text("SELECT count(*) FROM vouchers"))
+    treasury.session.rollback()
+
+    # a summary kept in another zone is not read (the totals stay right), until it is rebuilt
+    from services.treasury import voucher_days
+
+    with treasury.session.begin():
+        voucher_days.rebuild(treasury.session.connection(), "America/New_York")
+    start, end = bounds[0]
+    assert answered(start, end) == direct(start, end)
+    with treasury.session.begin():
+        voucher_days.rebuild(treasury.session.connection(), "Asia/Ho_Chi_Minh")
+    summary = treasury.session.execute(
+        text("SELECT sum(count), sum(amount) FROM voucher_days WHERE span = 'day' AND day = '2026-05-01'")
+    ).one()
+    treasury.session.rollback()
+    assert summary == (5, 1000 + 1001 + 1002 + 10 + 78)  # 3 receipts, a payment, the draft moved there
+    assert answered(start, end) == direct(start, end)
+
+
 def test_the_ledger_shows_each_entry_with_the_running_balance(treasury):
     cash, bank = treasury.cash(opening=1_000), treasury.bank(opening=0)
     treasury.receipt(cash, 500)

@@ -1,6 +1,8 @@
 """A stateful property test of the treasury: random accounts and vouchers, confirmed, cancelled,
 reversed and edited at random against the real service and PostgreSQL, compared after every
-step with an in-memory model of the books."""
+step with an in-memory model of the books; the day summary (``voucher_days``) equals a GROUP BY
+over the vouchers after every step, and a random filter's count and totals (bounds anywhere in a
+day, or whole days) equal the direct sums over the vouchers."""
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,7 +16,9 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import text
 
+from services.core.contracts.treasury import VoucherQuery
 from services.core.errors import Conflict, InvalidInput, RuleViolation
+from services.core.schemas import load
 from tests.service.test_treasury import config, treasury  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.infra
@@ -34,8 +38,30 @@ OPPOSITE = {
     "bank_to_cash": "cash_to_bank",
     "internal_transfer": "internal_transfer",
 }
-ACTIONS = ["draft"] * 3 + ["confirm"] * 3 + ["reverse"] * 2 + ["cancel", "edit", "open"]
-TABLES = "accounts, vouchers, entries, voucher_counters, outbox"
+ACTIONS = ["draft"] * 3 + ["confirm"] * 3 + ["reverse"] * 2 + ["cancel", "edit", "redate", "open"]
+TABLES = "accounts, vouchers, entries, voucher_counters, voucher_days, outbox"
+DAYS = ["2026-02-28", "2026-03-01", "2026-03-02", "2026-03-03", "2026-03-31", "2026-04-01"]
+# a moment of those days (local, UTC or another zone's offset)
+MOMENT = st.builds(
+    "{}T{:02d}:{:02d}:00{}".format,
+    st.sampled_from(DAYS),
+    st.integers(0, 23),
+    st.sampled_from([0, 30, 59]),
+    st.sampled_from(["+07:00", "+00:00", "-05:00"]),
+)
+MOMENTS = st.one_of(st.none(), MOMENT, MOMENT, MOMENT)  # None: now
+# period bounds: none, dates (a month's first and last days), local midnights, moments inside days
+BOUNDS = [None, "2026-02-28", "2026-03-01", "2026-03-02", "2026-03-31", "2026-03-02T00:00:00+07:00"]
+BOUNDS += ["2026-03-02T09:30:00+07:00", "2026-03-31T15:00:00+00:00", "2026-04-01T06:00:00-05:00"]
+SUMMARY = """
+    SELECT day, kind, status, counterpart_type, from_account_id, to_account_id, count, amount
+    FROM voucher_days WHERE count <> 0 AND span = :span ORDER BY 1, 2, 3, 4, 5, 6
+"""
+GROUPED = """
+    SELECT date_trunc(:span, date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date, kind, status, counterpart_type,
+           from_account_id, to_account_id, count(*), sum(amount)
+    FROM vouchers GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+"""
 
 
 def _body(kind, source, target, amount):
@@ -95,6 +121,8 @@ def test_the_books_stay_right_whatever_happens(treasury):
                 voucher_id = data.draw(st.sampled_from(sorted(self.vouchers)))
                 if action == "edit":
                     self.edit(voucher_id, data.draw(st.integers(1, 800)))
+                elif action == "redate":
+                    self.edit(voucher_id, None, date=data.draw(MOMENT))
                 else:
                     getattr(self, action)(voucher_id)
 
@@ -121,6 +149,9 @@ def test_the_books_stay_right_whatever_happens(treasury):
                     return None
                 target_account = data.draw(st.sampled_from(fitting)) if needs_to else None
             body = _body(kind, source, target_account, amount)
+            moment = data.draw(MOMENTS)
+            if moment is not None:
+                body["date"] = moment
             voucher = treasury("create_voucher", body)
             self.vouchers[voucher["id"]] = {
                 "kind": kind,
@@ -165,14 +196,62 @@ def test_the_books_stay_right_whatever_happens(treasury):
             treasury("cancel_voucher", voucher_id)
             voucher["status"] = "cancelled"
 
-        def edit(self, voucher_id, amount):
+        def edit(self, voucher_id, amount, **change):
             voucher = self.vouchers[voucher_id]
+            change = change if amount is None else dict(change, amount=amount)
             if voucher["status"] != "draft":
                 with pytest.raises(Conflict):
-                    treasury("update_voucher", voucher_id, {"amount": amount})
+                    treasury("update_voucher", voucher_id, change)
                 return
-            assert treasury("update_voucher", voucher_id, {"amount": amount})["amount"] == amount
-            voucher["amount"] = amount
+            edited = treasury("update_voucher", voucher_id, change)
+            if amount is not None:
+                assert edited["amount"] == amount
+                voucher["amount"] = amount
+
+        def teardown(self):
+            """Every pair of BOUNDS, with and without other conditions, against a direct SQL sum."""
+            accounts = sorted(self.types)
+            others = [{}, {"kind": ["receipt", "payment"]}, {"status": ["confirmed"]}, {"account_id": accounts[0]}]
+            others.append({"kind": ["receipt", "cash_to_bank"], "status": ["draft", "cancelled"]})
+            others.append({"account_id": accounts[-1], "status": ["confirmed"]})
+            pairs = [(start, end) for start in BOUNDS for end in BOUNDS]
+            for n, (start, end) in enumerate(pairs):
+                query = dict(others[n % len(others)], **{"from": start, "to": end})
+                self.filter({name: value for name, value in query.items() if value is not None})
+
+        def filter(self, query):
+            """The filter answers the count and totals of a direct SQL sum over the vouchers."""
+            try:
+                page = treasury("list_vouchers", query)
+            except InvalidInput:  # from after to
+                return
+            where = ["{} = ANY(:{})".format(name, name) for name in ("kind", "status") if name in query]
+            params = dict(query)
+            account_id = query.get("account_id")
+            loaded = load(VoucherQuery(), query)
+            for column, operator in (("start", ">="), ("end", "<")):
+                if loaded.get(column) is not None:
+                    where.append("date {} :{}".format(operator, column))
+                    params[column] = loaded[column]
+            money_in, money_out = "kind = 'receipt'", "kind = 'payment'"
+            if account_id is not None:
+                where.append("(from_account_id = :account OR to_account_id = :account)")
+                money_in, money_out, params["account"] = (
+                    "to_account_id = :account",
+                    "from_account_id = :account",
+                    account_id,
+                )
+            count, total_in, total_out = session.execute(
+                text(
+                    "SELECT count(*), coalesce(sum(amount) FILTER (WHERE {}), 0), "
+                    "coalesce(sum(amount) FILTER (WHERE {}), 0) FROM vouchers WHERE {}".format(
+                        money_in, money_out, " AND ".join(where) or "true"
+                    )
+                ),
+                params,
+            ).one()
+            session.rollback()
+            assert (page["total"], page["totals"]) == (count, {"in": total_in, "out": total_out}), query
 
         def reverse(self, voucher_id):
             voucher = self.vouchers[voucher_id]
@@ -227,6 +306,12 @@ def test_the_books_stay_right_whatever_happens(treasury):
                 )
             ).all()
             assert all(total == 0 for _, total in pairs)  # a voucher and its reversal net to zero
+            for span in ("day", "month"):
+                assert (
+                    session.execute(text(SUMMARY), {"span": span}).all()
+                    == session.execute(text(GROUPED), {"span": span}).all()
+                )
+            assert session.scalar(text("SELECT count(*) FROM voucher_days WHERE count = 0 AND amount <> 0")) == 0
             session.rollback()
 
     run_state_machine_as_test(
