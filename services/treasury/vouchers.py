@@ -9,7 +9,7 @@ constraint backs it), the two ledger entries, the new balances, the new status a
 ``voucher_confirmed`` event.  After the voucher's lock all of that is **one statement**
 (``_confirmation``: data-modifying CTEs, built once, rows as array parameters): no Python runs
 while the accounts are locked, so of many confirmations over few accounts each holds them for one
-statement, the summary's upsert and the commit (it was six round trips, and the Python between
+statement and the commit (it was six round trips, and the Python between
 them, before).  Lock order everywhere: a voucher, then accounts by id, then a
 number counter, then the rows of ``voucher_days`` (:mod:`services.treasury.voucher_days`: every
 change of a voucher moves its count and amount there, the old key -1 and the new one +1, in one
@@ -313,8 +313,10 @@ def _posting_parameters(postings, changes, voucher_id, posted_at):
 
 @functools.cache
 def _confirmation():
-    """The statement of a confirmation: posting, new status and the ``voucher_confirmed`` event;
-    returns the confirmed voucher's row, or no row when an account may not take it."""
+    """The statement of a confirmation: posting, new status, the ``voucher_confirmed`` event and
+    the summary's rows (``voucher_days``: after the accounts' locks, as ``fits`` is evaluated
+    before any of them is written); returns the confirmed voucher's row, or no row when an
+    account may not take it."""
     ctes, fits = _posting(check_active=True)
     return (
         update(vouchers)
@@ -326,7 +328,7 @@ def _confirmation():
             updated_at=_POSTED_AT,
         )
         .returning(*vouchers.c)
-        .add_cte(*ctes, EVENT_INSERT.cte("event"))
+        .add_cte(*ctes, EVENT_INSERT.cte("event"), voucher_days.upsert(fits).cte("days"))
     )
 
 
@@ -541,13 +543,15 @@ def confirm_voucher(uow, voucher_id):
             {
                 **_posting_parameters(postings, changes, voucher.id, at),
                 **uow.event_parameters("voucher_confirmed", _event(voucher)),
+                **voucher_days.parameters(
+                    voucher_days.rows(voucher_days.entry(voucher), voucher_days.entry(voucher, status=CONFIRMED))
+                ),
                 "confirmed_by_id": actor.id,
             },
         ).one_or_none()
         if confirmed is None:  # an account may not take it: say why; leaving the block rolls back
             _lock_and_check(uow.session, voucher.kind, voucher.from_account_id, voucher.to_account_id, voucher.amount)
             raise ConcurrentChange()
-        voucher_days.change(uow.session, voucher_days.entry(voucher), voucher_days.entry(confirmed))
         uow.commit()
         log.info("voucher %s confirmed by %s", voucher.number, actor.id)
         return dump_voucher(confirmed)
