@@ -3,8 +3,14 @@
 Each use case runs on a fresh unit of work, as a worker would; the directory is a fake.
 """
 
+import json
+import time
+import uuid
+
 import pytest
+from kombu import Connection, Queue
 from nameko.rpc import rpc
+from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select, text
 from sqlalchemy.orm import sessionmaker
@@ -737,19 +743,35 @@ def test_a_refusal_of_the_directory_reaches_the_caller_as_that_kind(customers_se
     assert call_as(customers_service, OWNER, "list_records", customer_id, {})["total"] == 0
 
 
-def test_a_refusal_of_notifications_reaches_the_caller_and_requests_nothing(
-    customers_service, make_customer, new_session
-):
+def _requested(queue):
+    """The types of the ``*_requested`` events relayed to ``queue`` so far (within a second: the relay
+    polls, and deletes what it published from the outbox, so the outbox alone cannot tell)."""
+    types, deadline = [], time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        message = queue.get(no_ack=True)
+        if message is None:
+            time.sleep(0.05)
+            continue
+        types.append(json.loads(message.body)["type"])
+    return [kind for kind in types if kind.endswith("_requested")]
+
+
+def test_a_refusal_of_notifications_reaches_the_caller_and_requests_nothing(customers_service, make_customer):
     customer_id = make_customer(phone="0901234567", email="an@example.com")
     sms = {"customer_ids": [customer_id], "brandname": "CRM", "content": "Hi {name}"}
     email = {"customer_ids": [customer_id], "subject": "Hi", "body": "Hello {name}"}
-    FakeNotifications.refusal = RuleViolation("Not at this hour.", code="OUTSIDE_ADVERTISING_HOURS")
-    for method, request_ in (("bulk_sms", sms), ("bulk_email", email)):
-        with pytest.raises(RuleViolation) as raised:
-            call_as(customers_service, OWNER, method, request_)
-        assert raised.value.code == "OUTSIDE_ADVERTISING_HOURS"
-    requested = "SELECT count(*) FROM outbox WHERE event_type IN ('sms_requested', 'email_requested')"
-    assert new_session().scalar(text(requested)) == 0
-    FakeNotifications.refusal = None
-    assert call_as(customers_service, OWNER, "bulk_sms", sms)["batch_id"] == 5
-    assert new_session().scalar(text(requested)) == 1
+    exchange = get_event_exchange("customers", customers_service.config)
+    with Connection(customers_service.config["AMQP_URI"]) as connection:
+        queue = Queue("test-requested-" + uuid.uuid4().hex, exchange=exchange, routing_key="#", auto_delete=True).bind(
+            connection.channel()
+        )
+        queue.declare()
+        FakeNotifications.refusal = RuleViolation("Not at this hour.", code="OUTSIDE_ADVERTISING_HOURS")
+        for method, request_ in (("bulk_sms", sms), ("bulk_email", email)):
+            with pytest.raises(RuleViolation) as raised:
+                call_as(customers_service, OWNER, method, request_)
+            assert raised.value.code == "OUTSIDE_ADVERTISING_HOURS"
+        assert _requested(queue) == []
+        FakeNotifications.refusal = None
+        assert call_as(customers_service, OWNER, "bulk_sms", sms)["batch_id"] == 5
+        assert _requested(queue) == ["sms_requested"]
