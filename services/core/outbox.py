@@ -1,7 +1,7 @@
 """Transactional outbox.
 
 A use case calls :func:`record_event` with its session (:func:`record_events` for several
-events of one type: one statement for all of them; or runs ``EVENT_INSERT`` with
+events of one type: one statement for all of them; or runs ``EVENTS_INSERT`` with
 :func:`event_parameters` as a CTE of its own statement): the event row is
 written in the same transaction as the change, so a rolled-back change never
 publishes its event and a committed one always will.  The :class:`OutboxRelay`
@@ -42,7 +42,8 @@ from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import ARRAY, Text, bindparam, cast, func, insert, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 
 from services.core.actor import CONTEXT_KEY
 from services.core.config import setting
@@ -54,86 +55,68 @@ from services.core.plumbing import outbox
 log = logging.getLogger(__name__)
 
 
-# The INSERT of one event, its values as parameters (``event_parameters``).  Built once: a use case
-# may run it as a CTE of the statement that makes its change (one round trip less while row locks
-# are held), and that statement can be built once too.
-EVENT_INSERT = insert(outbox).values(
-    {
-        name: bindparam("outbox_" + name, type_=outbox.c[name].type)
-        for name in ("event_id", "event_type", "payload", "context")
-    }
-)
+def _events_insert():
+    """``INSERT … SELECT FROM unnest(…) WITH ORDINALITY``: the events of one type whose ids and
+    payloads are array parameters (``event_parameters``), in the order given (the relay publishes
+    by outbox id).  Built once, so that a use case may also run it as a CTE of the statement that
+    makes its change (one round trip less while row locks are held), built once too."""
+    given = (
+        func.unnest(
+            bindparam("outbox_event_ids", type_=ARRAY(outbox.c.event_id.type)),
+            bindparam("outbox_payloads", type_=ARRAY(Text)),
+        )
+        .table_valued("event_id", "payload", with_ordinality="n")
+        .render_derived(name="given")
+    )
+    return insert(outbox).from_select(
+        ["event_id", "event_type", "payload", "context"],
+        select(
+            given.c.event_id,
+            bindparam("outbox_event_type", type_=outbox.c.event_type.type),
+            cast(given.c.payload, JSONB),
+            bindparam("outbox_context", type_=JSONB),
+        ).order_by(given.c.n),
+    )
 
 
-def event_parameters(event_type, data, actor=None):
-    """The parameters of ``EVENT_INSERT`` for a new event."""
-    event_id = str(uuid.uuid4())
+EVENTS_INSERT = _events_insert()
+
+
+def event_parameters(event_type, datas, actor=None):
+    """The parameters of ``EVENTS_INSERT`` for one new ``event_type`` event per item of ``datas``
+    (its context: the ``actor`` and the request id of the worker recording it, if any)."""
+    occurred_at = datetime.datetime.now(datetime.UTC).isoformat()
+    event_ids = [str(uuid.uuid4()) for _ in datas]
+    context = {CONTEXT_KEY: actor.to_context()} if actor is not None else {}
+    request_id = current_request_id()
+    if request_id is not None:
+        context[REQUEST_ID_KEY] = request_id
     return {
-        "outbox_event_id": event_id,
+        "outbox_event_ids": event_ids,
+        "outbox_payloads": [
+            json.dumps({"id": event_id, "type": event_type, "occurred_at": occurred_at, "data": data})
+            for event_id, data in zip(event_ids, datas, strict=True)
+        ],
         "outbox_event_type": event_type,
-        "outbox_payload": _payload(event_id, event_type, data, _now()),
-        "outbox_context": _context(actor),
+        "outbox_context": context,
     }
 
 
 def record_event(session, event_type, data, actor=None):
     """Add an event to the outbox in the session's transaction; returns its id."""
-    parameters = event_parameters(event_type, data, actor)
-    session.execute(EVENT_INSERT, parameters)
-    return parameters["outbox_event_id"]
-
-
-# every event of one call in one statement, in the order given (the relay publishes by outbox id)
-_INSERT_EVENTS = text(
-    "INSERT INTO outbox (event_id, event_type, payload, context) "
-    "SELECT e.event_id, :event_type, e.payload, CAST(:context AS jsonb) "
-    "FROM unnest(CAST(:event_ids AS uuid[]), CAST(:payloads AS jsonb[])) WITH ORDINALITY AS e(event_id, payload, n) "
-    "ORDER BY e.n"
-)
+    return record_events(session, event_type, [data], actor)[0]
 
 
 def record_events(session, event_type, datas, actor=None):
     """Add one ``event_type`` event per item of ``datas`` to the outbox, in one statement (one
     round trip however many: a posting of many lines records one event per line); returns their
-    ids, in the order of ``datas``, which is the order they are published in.
-
-    Each is the same as :func:`record_event` of that item (same context, same payload shape)."""
+    ids, in the order of ``datas``, which is the order they are published in."""
     datas = list(datas)
     if not datas:
         return []
-    occurred_at = _now()
-    event_ids = [str(uuid.uuid4()) for _ in datas]
-    payloads = [
-        json.dumps(_payload(event_id, event_type, data, occurred_at))
-        for event_id, data in zip(event_ids, datas, strict=True)
-    ]
-    session.execute(
-        _INSERT_EVENTS,
-        {
-            "event_type": event_type,
-            "context": json.dumps(_context(actor)),
-            "event_ids": event_ids,
-            "payloads": payloads,
-        },
-    )
-    return event_ids
-
-
-def _now():
-    return datetime.datetime.now(datetime.UTC).isoformat()
-
-
-def _payload(event_id, event_type, data, occurred_at):
-    return {"id": event_id, "type": event_type, "occurred_at": occurred_at, "data": data}
-
-
-def _context(actor):
-    """What an event carries of the worker recording it: the ``actor`` and the request id, if any."""
-    context = {CONTEXT_KEY: actor.to_context()} if actor is not None else {}
-    request_id = current_request_id()
-    if request_id is not None:
-        context[REQUEST_ID_KEY] = request_id
-    return context
+    parameters = event_parameters(event_type, datas, actor)
+    session.execute(EVENTS_INSERT, parameters)
+    return parameters["outbox_event_ids"]
 
 
 # the default of OUTBOX_POLL_SECONDS

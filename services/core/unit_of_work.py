@@ -85,11 +85,12 @@ class UnitOfWork:
         self._require_open()
         return record_event(self.session, event_type, data, self.actor)
 
-    def event_parameters(self, event_type, data):
-        """The parameters of ``services.core.outbox.EVENT_INSERT`` for a new event, for a statement
-        that records it as a CTE (``statement.add_cte(EVENT_INSERT.cte("event"))``): same transaction."""
+    def event_parameters(self, event_type, datas):
+        """The parameters of ``services.core.outbox.EVENTS_INSERT`` for one new event per item of
+        ``datas``, for a statement that records them as a CTE
+        (``statement.add_cte(EVENTS_INSERT.cte("event"))``): same transaction."""
         self._require_open()
-        return event_parameters(event_type, data, self.actor)
+        return event_parameters(event_type, datas, self.actor)
 
     def record_events(self, event_type, datas):
         """Add one event per item of ``datas`` to the outbox, in one statement; returns their ids."""

@@ -168,6 +168,10 @@ class Entry(Base):
     posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# a summary row's key: its span and day, then the filter's columns
+VOUCHER_DAY_KEY = ("span", "day", "kind", "status", "counterpart_type", "from_account_id", "to_account_id")
+
+
 class VoucherDay(Base):
     """One business day's (or month's) vouchers of one filter key: how many, and their amount.
 
@@ -177,23 +181,8 @@ class VoucherDay(Base):
     """
 
     __tablename__ = "voucher_days"
-    __table_args__ = (
-        Index(
-            "uq_voucher_days_key",
-            "span",
-            "day",
-            "kind",
-            "status",
-            "counterpart_type",
-            "from_account_id",
-            "to_account_id",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-        ),
-    )
-    __mapper_args__ = {
-        "primary_key": ["span", "day", "kind", "status", "counterpart_type", "from_account_id", "to_account_id"]
-    }
+    __table_args__ = (Index("uq_voucher_days_key", *VOUCHER_DAY_KEY, unique=True, postgresql_nulls_not_distinct=True),)
+    __mapper_args__ = {"primary_key": list(VOUCHER_DAY_KEY)}
 
     span: Mapped[str] = mapped_column(String(5))  # 'day', or 'month': ``day`` is then its first day
     day: Mapped[date] = mapped_column(Date)

@@ -30,13 +30,13 @@ from sqlalchemy import ARRAY, bindparam, func, select, text, union_all
 from sqlalchemy.dialects.postgresql import insert
 
 from services.core import business_time
-from services.treasury.models import Voucher, VoucherDay, VoucherDaysZone
+from services.treasury.models import VOUCHER_DAY_KEY, Voucher, VoucherDay, VoucherDaysZone
 
 log = logging.getLogger(__name__)
 
 CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "config.yml")
 DAY, MONTH = "day", "month"  # a row's span: one business day, or a month (``day`` its first day)
-KEY = ("span", "day", "kind", "status", "counterpart_type", "from_account_id", "to_account_id")
+KEY = VOUCHER_DAY_KEY
 COLUMNS = (*KEY, "count", "amount")
 
 REBUILD = """
@@ -201,10 +201,9 @@ def counting(query, conditions, totals_conditions, summary=True):
         return sums(Voucher, func.count(), Voucher.amount, *period)
 
     start, end = query.get("start"), query.get("end")
-    days = whole_days(start, end) if summary and "counterpart_id" not in query else None
-    if days is None:
+    if not (summary and _summary_serves(query)):
         return vouchers(start, end)
-    first, end_day = days
+    first, end_day = whole_days(start, end)
     parts = []
     for span, low, high in spans(first, end_day):
         period = [VoucherDay.span == span, VoucherDay.count != 0]
@@ -222,9 +221,15 @@ def counting(query, conditions, totals_conditions, summary=True):
 def counted(session, query, conditions, totals_conditions):
     """``(count, in, out)`` of the filter (see :func:`counting`), from the summary when it is kept
     in the configured zone."""
-    summary = whole_days(query.get("start"), query.get("end")) is not None and "counterpart_id" not in query
-    statement = counting(query, conditions, totals_conditions, summary=summary and _kept_in_this_zone(session))
+    summary = _summary_serves(query) and _kept_in_this_zone(session)
+    statement = counting(query, conditions, totals_conditions, summary=summary)
     return _answer(session.execute(statement).one())
+
+
+def _summary_serves(query):
+    """Whether the filter's period holds whole business days and its key is the summary's (it keeps
+    no ``counterpart_id``)."""
+    return "counterpart_id" not in query and whole_days(query.get("start"), query.get("end")) is not None
 
 
 def _answer(row):

@@ -48,7 +48,7 @@ from services.core.business_time import local, now, shown
 from services.core.contracts.treasury import Voucher as VoucherSchema
 from services.core.contracts.treasury import VoucherChange, VoucherQuery
 from services.core.errors import ConcurrentChange, InvalidInput, NotFound
-from services.core.outbox import EVENT_INSERT
+from services.core.outbox import EVENTS_INSERT
 from services.core.schemas import load
 from services.treasury import exceptions, rules, voucher_days
 from services.treasury.access import empty_page, require_treasurer, sees_money
@@ -328,7 +328,7 @@ def _confirmation():
             updated_at=_POSTED_AT,
         )
         .returning(*vouchers.c)
-        .add_cte(*ctes, EVENT_INSERT.cte("event"), voucher_days.upsert(fits).cte("days"))
+        .add_cte(*ctes, EVENTS_INSERT.cte("event"), voucher_days.upsert(fits).cte("days"))
     )
 
 
@@ -337,7 +337,7 @@ def _reversal_posting():
     """The statement posting a reversal (its accounts checked under their locks before) and recording
     its ``voucher_confirmed`` event."""
     ctes, _ = _posting(check_active=False)
-    return EVENT_INSERT.add_cte(*ctes)
+    return EVENTS_INSERT.add_cte(*ctes)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -542,7 +542,7 @@ def confirm_voucher(uow, voucher_id):
             _confirmation(),
             {
                 **_posting_parameters(postings, changes, voucher.id, at),
-                **uow.event_parameters("voucher_confirmed", _event(voucher)),
+                **uow.event_parameters("voucher_confirmed", [_event(voucher)]),
                 **voucher_days.parameters(
                     voucher_days.rows(voucher_days.entry(voucher), voucher_days.entry(voucher, status=CONFIRMED))
                 ),
@@ -609,7 +609,7 @@ def reverse_voucher(uow, voucher_id):
             _reversal_posting(),
             {
                 **_posting_parameters(postings, changes, reversal.id, at),
-                **uow.event_parameters("voucher_confirmed", _event(reversal)),
+                **uow.event_parameters("voucher_confirmed", [_event(reversal)]),
             },
         )
         voucher_days.change(uow.session, None, voucher_days.entry(reversal))
