@@ -1,9 +1,9 @@
 """End-to-end fixtures: every service and the gateway running, exactly as ``make run`` starts them.
 
-The ``system`` fixture runs the system once per test session through
+The ``system`` fixture runs the system once for this package (stopped when its last test ends) through
 ``deploy/harness.py`` (``deploy/launcher.py run`` with its own databases, vhost and
 free port; ``system.env["CRM_ADMIN_PASSWORD"]`` is the admin's); tests talk HTTP to
-it through :class:`Client`.  Data persists for the whole session, so
+it through :class:`Client`.  Data persists for the whole package, so
 tests create what they need with unique names (``tests.conftest.unique``).
 """
 
@@ -71,7 +71,7 @@ def closed_advertising_window():
     return "{:02d}:00-{:02d}:01".format(hour, hour)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(infra, make_vhost, tmp_path_factory, fake_providers):
     """The whole system (deploy/harness.py), with the fake providers and a fast outbox;
     ``E2E_INSTANCES=2`` runs it with two processes of every service and two gateways."""
@@ -92,19 +92,19 @@ def run_system(infra, make_vhost, tmp_path_factory, fake_providers, prefix, **ex
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def anonymous(system):
     return Client(system.base_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin(system, anonymous):
     client = anonymous.login("admin", system.env["CRM_ADMIN_PASSWORD"])
     client.user = client.get("/api/v1/me").json()
     return client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def new_user(admin, anonymous):
     """``new_user(roles=["staff"], department_id=None, **fields)`` -> a signed-in Client with ``.user``."""
 
@@ -128,7 +128,7 @@ def new_user(admin, anonymous):
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def new_department(admin):
     """``new_department(manager_ids=[])`` -> the created department dict."""
 

@@ -101,7 +101,7 @@ def _children(parent):
     return children
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fault_system(infra, make_vhost, tmp_path_factory):
     amqp, database = urlparse(infra.amqp_uri), urlparse(infra.database_url)
     broker = Proxy(amqp.hostname or "127.0.0.1", amqp.port or 5672)
@@ -169,7 +169,7 @@ def patiently(call, timeout=90):
         time.sleep(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fault_admin(fault_system):
     anonymous = Client(fault_system.base_url)
     body = {"username": "admin", "password": fault_system.env["CRM_ADMIN_PASSWORD"]}
@@ -178,7 +178,7 @@ def fault_admin(fault_system):
     return Client(fault_system.base_url, response.json()["access_token"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def help_desk(fault_admin):
     """A ticket type whose one support group has one member with room for every ticket of the
     suite (and an email address), so every ticket is assigned at once and notified once."""

@@ -19,7 +19,7 @@ MAX_WORKERS = 4
 BODY_TIMEOUT_SECONDS = 6
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def system(infra, make_vhost, tmp_path_factory, fake_providers):  # noqa: F811
     yield from run_system(
         infra,
