@@ -6,11 +6,11 @@ once one wins and the others find it confirmed: 409), then the row locks of its 
 in the order of their ids (so that two confirmations never wait for each other in a circle),
 the balance check under those locks (422 ``INSUFFICIENT_FUNDS``, nothing changed; a CHECK
 constraint backs it), the two ledger entries, the new balances, the new status and the
-``voucher_confirmed`` event.  After the voucher's lock all of that is **one statement**
-(``_confirmation``: data-modifying CTEs, built once, rows as array parameters): no Python runs
-while the accounts are locked, so of many confirmations over few accounts each holds them for one
-statement and the commit (it was six round trips, and the Python between
-them, before).  Lock order everywhere: a voucher, then accounts by id, then a
+``voucher_confirmed`` event.  After the voucher's lock and the accounts' (a statement of its own,
+``_LOCKED_ACCOUNTS``, says why) all of that is **one statement** (``_confirmation``:
+data-modifying CTEs, built once, rows as array parameters): of many confirmations over few
+accounts each holds them for two statements and the commit (it was six round trips, and the
+Python between them, before).  Lock order everywhere: a voucher, then accounts by id, then a
 number counter, then the rows of ``voucher_days`` (:mod:`services.treasury.voucher_days`: every
 change of a voucher moves its count and amount there, the old key -1 and the new one +1, in one
 upsert whose rows are taken in key order, last in the transaction).  A transaction holding
@@ -237,6 +237,20 @@ _POSTED_AT = bindparam("posting_at", type_=DateTime(timezone=True))
 
 
 _LOCKED_VOUCHER = select(vouchers).where(vouchers.c.id == _VOUCHER_ID).with_for_update(key_share=True)
+
+# The money accounts' locks, taken by a statement of their own before the confirmation's: a
+# statement's UPDATE starts from the rows of the snapshot it began with.  Had the confirmation
+# taken the locks itself, an account changed meanwhile would be updated from its older row
+# version, re-locked through that version's tuple lock, which a confirmation waiting for this
+# one holds: a deadlock of two confirmations sharing an account (PostgreSQL's log:
+# ``waits for ExclusiveLock on tuple … blocked by`` the other, ``waits for ShareLock on
+# transaction`` of this one).  Locked first, the confirmation's snapshot holds their last rows.
+_LOCKED_ACCOUNTS = (
+    select(accounts_table.c.id)
+    .where(accounts_table.c.id == any_(bindparam("change_ids", type_=ARRAY(Integer))))
+    .order_by(accounts_table.c.id)
+    .with_for_update(key_share=True)
+)
 
 
 def _array(name, kind):
@@ -537,6 +551,7 @@ def confirm_voucher(uow, voucher_id):
         postings, changes = _postings(
             uow.session, voucher.kind, voucher.from_account_id, voucher.to_account_id, voucher.amount
         )
+        connection.execute(_LOCKED_ACCOUNTS, {"change_ids": list(changes)})
         at = now()  # entries are posted in the order of their ids, not strictly of this time
         confirmed = connection.execute(
             _confirmation(),
