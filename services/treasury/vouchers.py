@@ -238,49 +238,46 @@ _POSTED_AT = bindparam("posting_at", type_=DateTime(timezone=True))
 
 _LOCKED_VOUCHER = select(vouchers).where(vouchers.c.id == _VOUCHER_ID).with_for_update(key_share=True)
 
-# The money accounts' locks, taken by a statement of their own before the confirmation's: a
-# statement's UPDATE starts from the rows of the snapshot it began with.  Had the confirmation
-# taken the locks itself, an account changed meanwhile would be updated from its older row
-# version, re-locked through that version's tuple lock, which a confirmation waiting for this
-# one holds: a deadlock of two confirmations sharing an account (PostgreSQL's log:
-# ``waits for ExclusiveLock on tuple … blocked by`` the other, ``waits for ShareLock on
-# transaction`` of this one).  Locked first, the confirmation's snapshot holds their last rows.
-_LOCKED_ACCOUNTS = (
-    select(accounts_table.c.id)
-    .where(accounts_table.c.id == any_(bindparam("change_ids", type_=ARRAY(Integer))))
-    .order_by(accounts_table.c.id)
-    .with_for_update(key_share=True)
-)
-
 
 def _array(name, kind):
     return bindparam(name, type_=ARRAY(kind))
 
 
+# The money accounts of a posting (its ``change_ids``), in the order of their ids.
+_MONEY_ACCOUNTS = (
+    select(accounts_table.c.id, accounts_table.c.balance, accounts_table.c.active)
+    .where(accounts_table.c.id == any_(_array("change_ids", Integer)))
+    .order_by(accounts_table.c.id)
+)
+
+# Their locks, taken by a statement of their own before the posting statement: a statement's
+# UPDATE starts from the rows of the snapshot it began with.  Had the posting taken the locks
+# itself, an account changed meanwhile would be updated from its older row version, re-locked
+# through that version's tuple lock, which a confirmation waiting for this one holds: a deadlock
+# of two confirmations sharing an account (PostgreSQL's log: ``waits for ExclusiveLock on tuple
+# … blocked by`` the other, ``waits for ShareLock on transaction`` of this one).  Locked first,
+# the posting's snapshot holds their last rows.
+_LOCKED_ACCOUNTS = _MONEY_ACCOUNTS.with_for_update(key_share=True)
+
+
 def _posting(check_active):
-    """The posting of a voucher as CTEs of the one statement that ends it: lock the money accounts
-    (in the order of their ids), check that each may take its change (active unless
-    ``check_active`` is false, neither negative nor above MAX_BALANCE), write their new balances
-    and the entries (each with its account's balance after it).  Returns ``(ctes, fits)``:
-    ``fits`` is true when the accounts took the change; when it is false no balance changed,
-    and the caller finds out why (``_lock_and_check``) and rolls back.  Its parameters:
-    ``_posting_parameters``.
+    """The posting of a voucher as CTEs of the one statement that ends it, its money accounts
+    locked before (``_LOCKED_ACCOUNTS`` or ``_lock_and_check``): check that each may take its
+    change (active unless ``check_active`` is false, neither negative nor above MAX_BALANCE),
+    write their new balances and the entries (each with its account's balance after it).
+    Returns ``(ctes, fits)``: ``fits`` is true when the accounts took the change; when it is
+    false no balance changed, and the caller finds out why (``_lock_and_check``) and rolls back.
+    Its parameters: ``_posting_parameters``.
 
     No Python runs between taking the account locks and writing: under many confirmations over
-    few accounts, what a lock costs the others is this one statement and the commit."""
+    few accounts, what a lock costs the others is two statements and the commit."""
     money = accounts_table.c
     change_ids = _array("change_ids", Integer)
-    locked = (
-        select(money.id, money.balance, money.active)
-        .where(money.id == any_(change_ids))
-        .order_by(money.id)
-        .with_for_update(key_share=True)
-        .cte("locked")
-    )
+    current = _MONEY_ACCOUNTS.cte("current")
     change = func.unnest(change_ids, _array("change_deltas", BigInteger)).table_valued("id", "delta").render_derived()
     new = (
-        select(locked.c.id, (locked.c.balance + change.c.delta).label("balance"), locked.c.active)
-        .join_from(locked, change, change.c.id == locked.c.id)
+        select(current.c.id, (current.c.balance + change.c.delta).label("balance"), current.c.active)
+        .join_from(current, change, change.c.id == current.c.id)
         .cte("new")
     )
     takes = new.c.balance.between(0, MAX_BALANCE)
