@@ -16,7 +16,10 @@ run without autovacuum).  In the same run:
    SQL on the other BENCH_BULK customers, seeded alike (with the same history rows: sharing and
    transfers record one per customer changed); BENCH_ROUNDS rounds (default 3, each
    changing every customer again), every timing after a CHECKPOINT, the SQL first in every other
-   timing; the medians are compared;
+   timing; the medians are compared; after the rounds (BENCH_EXPLAIN=0 to skip), the
+   summary of ``EXPLAIN (ANALYZE, BUFFERS, WAL)`` of each hand-written change, rolled back: the
+   time and WAL of every table it writes and of its foreign-key triggers (bench/README.md's cost
+   model);
 2. with BENCH_CUSTOMERS seeded (default 1,000,000): ``GET /api/v1/customers?stars=4``
    BENCH_LIST_REQUESTS times (default 300) in a row, as an admin, as the manager of the owners'
    department and as one owner: p50 / p99; next to the same call straight to the service
@@ -41,6 +44,7 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # the standalone RPC proxy below needs it first
 
 import os  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -56,6 +60,7 @@ LIST_REQUESTS = common.env_int("BENCH_LIST_REQUESTS", 300)
 ROUNDS = common.env_int("BENCH_ROUNDS", 3)
 STRICT = os.environ.get("BENCH_STRICT") == "1"
 LIVED_STATE = os.environ.get("BENCH_LIVED", "1") == "1"  # 0: the bulk actions on a fresh database
+EXPLAIN = os.environ.get("BENCH_EXPLAIN", "1") == "1"  # 0: no EXPLAIN of the hand-written changes
 THRESHOLDS = [20, 40, 60, 80, 100]
 GROUP_POINTS = [5 * k for k in range(1, 11)]  # G1..G10
 TYPE_POINTS = {"Call": 5, "Meeting": 10}
@@ -296,6 +301,47 @@ def timed_sql(engine, statements, params):
     return time.perf_counter() - began
 
 
+# The lines of EXPLAIN (ANALYZE, BUFFERS, WAL) that say where a change's time goes: each table it
+# writes (a ModifyTable node, then its WAL), the foreign-key triggers, planning and execution.
+WRITES = re.compile(r"^\s*(->\s*)?(Insert|Update|Delete) on \w+")
+SUMMARY = re.compile(r"^(Trigger for|Planning Time|Execution Time)")
+
+
+def explain(engine, statements, params):
+    """The summary lines of EXPLAIN (ANALYZE, BUFFERS, WAL) of each statement of a change, run in a
+    transaction that is rolled back (after a CHECKPOINT, as the timings): the cost model of
+    bench/README.md, per table written."""
+    checkpoint(engine)
+    lines = []
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            for statement in statements:
+                if statement.lstrip().upper().startswith("CREATE"):
+                    connection.execute(text(statement), params)
+                    continue
+                lines.append("-- " + " ".join(statement.split())[:90])
+                plan = connection.execute(text("EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) " + statement), params)
+                lines += _summary(plan.scalars())
+        finally:
+            transaction.rollback()
+    return lines
+
+
+def _summary(plan):
+    kept, after_write = [], False
+    for line in plan:
+        if WRITES.search(line):
+            kept.append(re.sub(r"\(actual time=[0-9.]+\.\.([0-9.]+) rows=\d+ loops=1\)", r"(\1 ms)", line.strip()))
+            after_write = True
+        elif after_write and line.strip().startswith(("WAL:", "Tuples Inserted", "Conflicting")):
+            kept.append("    " + line.strip())
+            after_write = not line.strip().startswith("WAL:")
+        elif SUMMARY.search(line):
+            kept.append(line.strip())
+    return kept
+
+
 def timed_api(admin, path, body):
     began = time.perf_counter()
     result = admin.call("POST", path, json=body)
@@ -373,6 +419,22 @@ def bulk_actions(engine, admin, people, groups):
             {"ids": sql_ids, "owners": split_owners(sql_ids, owners), "department_id": targets_department},
             sql_first,
         )
+    if EXPLAIN:  # after the timed rounds (its rolled-back rows would slow the SQL's side)
+        owners = split_owners(sql_ids, targets)
+        for name, statements, params in (
+            ("bulk/groups move", [RAW_MOVE], {"ids": sql_ids, "group_ids": [groups[-1]]}),
+            ("bulk/share add", [RAW_SHARE], {"ids": sql_ids, "user_id": targets[-1]}),
+            (
+                "bulk/transfer-owner split 10",
+                RAW_TRANSFER,
+                {"ids": sql_ids, "owners": owners, "department_id": targets_department},
+            ),
+        ):
+            common.say(
+                "EXPLAIN of the hand-written {} (rolled back):\n  {}".format(
+                    name, "\n  ".join(explain(engine, statements, params))
+                )
+            )
     return [(name, api_times, sql_times) for name, (api_times, sql_times) in timings.items()]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from services.core import rpc as rpc_module
 from services.core.consumer import first_delivery
-from services.core.db import Database, make_engine
+from services.core.db import Database, discard_after_use, make_engine
 from services.core.errors import ConcurrentChange, ServiceTimeout, ServiceUnavailable
 from services.core.events import DEAD_LETTER_QUEUE, handles
 from services.core.outbox import OutboxRelay, record_event
@@ -234,6 +234,33 @@ def test_a_call_to_another_service_answers_or_times_out(container_factory, rabbi
             assert time.time() - began < 0.4
         assert (rabbit_config["AMQP_URI"], "sleepy") in rpc_module._ROUTABLE  # sleepy's are sent unconfirmed now
         assert [call("sleepy", 0) for _ in range(3)] == ["rested"] * 3
+
+
+def test_a_connection_marked_discard_after_use_is_not_lent_again(databases, session):
+    """After a transaction marked by discard_after_use (a bulk action), the pool gives the next
+    unit of work a new server process; an unmarked connection is lent again as it is."""
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(databases.url("directory"), pool_size=1)
+
+    def server_process(discard=False):
+        with Session(engine) as session:
+            pid = session.scalar(text("SELECT pg_backend_pid()"))
+            if discard:
+                discard_after_use(session)
+            session.commit()
+        return pid
+
+    try:
+        first = server_process()
+        assert server_process() == first  # reused
+        marked = server_process(discard=True)
+        assert marked == first
+        after = server_process()
+        assert after != marked
+        assert server_process() == after  # the new one is reused in turn
+    finally:
+        engine.dispose()
 
 
 def test_deadlock_is_a_concurrent_change_and_changes_nothing(databases, session):
