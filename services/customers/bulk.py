@@ -91,7 +91,14 @@ def select_matching(session, actor, matching, lock=False):
 
 
 def _fill(session, actor, *conditions, lock=False, limit=None):
-    """Insert the visible customers meeting ``conditions`` into the selection; returns how many."""
+    """Insert the visible customers meeting ``conditions`` into the selection; returns how many.
+
+    In the order of their ids (the newest first when ``limit`` takes the newest), not in the table's:
+    the action's statements read the selection in the order it was written and write memberships,
+    shares and history entries in it, and after a bulk update the table's order is that update's.
+    In key order those writes stay on a few index pages at a time: a share of 100,000 customers
+    right after a move took 1.33 s instead of 1.6 s (bench/README.md).  Rows it locks are locked
+    in the same order by every action."""
     connection = session.connection()
     selection.create(connection)
     query = select(
@@ -99,6 +106,8 @@ def _fill(session, actor, *conditions, lock=False, limit=None):
     ).where(visible(actor), *conditions)
     if limit is not None:
         query = query.order_by(customer_table.c.id.desc()).limit(limit)
+    else:
+        query = query.order_by(customer_table.c.id)
     if lock:
         query = query.with_for_update(of=customer_table)
     connection.execute(

@@ -133,6 +133,7 @@ def change_groups(session, mode, group_ids):
     delta = (
         select(change.c.customer_id, func.sum(change.c.points).label("delta"))
         .group_by(change.c.customer_id)
+        .order_by(change.c.customer_id)  # the update below then writes customers in id order
         .cte("delta")
     )
     touched = (
