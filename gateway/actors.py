@@ -27,7 +27,6 @@ import logging
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from typing import NamedTuple
 
 from kombu import Queue
@@ -36,6 +35,7 @@ from nameko.messaging import QueueConsumer
 from nameko.standalone.events import get_event_exchange
 
 from services.core.config import setting
+from services.core.lru import TimedLru
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,19 @@ class ActorCache:
     """
 
     def __init__(self, size=DEFAULT_SIZE, seconds=DEFAULT_SECONDS, clock=time.monotonic):
-        self.size = int(size)
-        self.seconds = float(seconds)
-        self.clock = clock
-        self._entries = OrderedDict()  # user id -> (stored at, value)
+        self._entries = TimedLru(size, seconds, clock)  # user id -> value
         self._dropped = {}  # user id -> generation of its last drop
         self._generation = 0
         self._cleared_at = 0
         self._lock = threading.Lock()
+
+    @property
+    def size(self):
+        return self._entries.size
+
+    @property
+    def seconds(self):
+        return self._entries.seconds
 
     def generation(self):
         """A mark to give :meth:`put` for a value fetched from now on."""
@@ -71,26 +76,14 @@ class ActorCache:
 
     def get(self, user_id):
         """The value, or None when absent or older than the time-to-live."""
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is None:
-                return None
-            stored_at, value = entry
-            if self.clock() - stored_at > self.seconds:
-                del self._entries[user_id]
-                return None
-            self._entries.move_to_end(user_id)
-            return value
+        return self._entries.get(user_id)
 
     def put(self, user_id, value, generation):
         """Remember ``value`` fetched after ``generation``, unless the user was dropped since."""
         with self._lock:
             if generation < max(self._dropped.get(user_id, -1), self._cleared_at):
                 return False
-            self._entries[user_id] = (self.clock(), value)
-            self._entries.move_to_end(user_id)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._entries.put(user_id, value)
             return True
 
     def drop(self, user_ids):
@@ -98,7 +91,7 @@ class ActorCache:
         with self._lock:
             self._generation += 1
             for user_id in user_ids:
-                self._entries.pop(user_id, None)
+                self._entries.pop(user_id)
                 self._dropped[user_id] = self._generation
             if len(self._dropped) > 4 * self.size:  # old marks only matter to fetches in flight
                 self._cleared_at = self._generation

@@ -46,12 +46,13 @@ class RemoteCallInTransaction(RuntimeError):
 class UnitOfWork:
     """See the module docstring.  Not reentrant: one ``with`` block at a time."""
 
-    def __init__(self, make_session, actor=None, services=None):
+    def __init__(self, make_session, actor=None, services=None, after_commit=None):
         self._make_session = make_session
         self.actor = actor
         self.services = Services(self, services or {})
         self.session = None
         self._committed = False
+        self._after_commit = after_commit
 
     def __enter__(self):
         if self.session is not None:
@@ -74,6 +75,8 @@ class UnitOfWork:
         self._require_open()
         self.session.commit()
         self._committed = True
+        if self._after_commit is not None:
+            self._after_commit(self.session)
 
     def rollback(self):
         """Drop the block's changes so far; the block may go on with a new transaction."""
@@ -148,13 +151,16 @@ class UnitOfWorkProvider(DependencyProvider):
     """Gives each worker a :class:`UnitOfWork` on the service's database.
 
     ``UnitOfWorkProvider("directory")``: the services this one may call (through one long-lived
-    reply queue per instance, as nameko's ``RpcProxy``).
+    reply queue per instance, as nameko's ``RpcProxy``).  ``after_commit``: called with the session
+    right after each commit, in a new transaction of its own (it must not fail: the change is
+    already durable), e.g. ``services.customers.totals.data_changed``.
     """
 
     rpc_reply_listener = ClassicReplyListener()
 
-    def __init__(self, *services):
+    def __init__(self, *services, after_commit=None):
         self.service_names = services
+        self.after_commit = after_commit
 
     def setup(self):
         business_time.configure(self.container.config)
@@ -175,7 +181,7 @@ class UnitOfWorkProvider(DependencyProvider):
             name: TimedServiceProxy(self.timeout, worker_ctx, name, self.rpc_reply_listener)
             for name in self.service_names
         }
-        uow = UnitOfWork(self.sessionmaker, actor_of(worker_ctx), proxies)
+        uow = UnitOfWork(self.sessionmaker, actor_of(worker_ctx), proxies, self.after_commit)
         self.units[worker_ctx] = uow
         return uow
 

@@ -3,6 +3,7 @@ on every visible customer matching a filter."""
 
 from sqlalchemy import or_, select
 
+from services.core.contracts.customers import CustomerFilter
 from services.core.schemas import contains
 from services.customers import rating
 from services.customers.models import SEARCHED, Customer, customer_search, group_members
@@ -22,6 +23,20 @@ def matching(query, thresholds):
     if query.get("stars"):
         conditions.append(rating.stars_condition(query["stars"], thresholds))
     return conditions
+
+
+def key(query):
+    """The filters of a query (``CustomerFilter``) as a key: the same filters, the same key."""
+    return tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in query.items()
+            if name in FILTERS
+        )
+    )
+
+
+FILTERS = frozenset(CustomerFilter._declared_fields)
 
 
 def containing(q):

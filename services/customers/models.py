@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     Table,
     Text,
@@ -244,3 +245,9 @@ history_entries = Table(
     Column("to_level", String(10)),
     Index("ix_history_entries_change_id", "change_id", postgresql_using="brin"),
 )
+
+
+# The generation of this database's data: advanced right after every committed unit of work of
+# the service, read before counting a list's total (services/customers/totals.py).  A sequence:
+# advancing it takes no lock a writer would wait on, and every session sees its last value at once.
+data_generation = Sequence("customers_data_generation", metadata=Base.metadata)

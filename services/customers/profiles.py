@@ -30,6 +30,7 @@ from services.customers.modes import GROUP_MODES
 from services.customers.visibility import (
     deletable,
     editable,
+    viewer,
     visible,
     visible_branches,
     visible_count,
@@ -40,6 +41,7 @@ customer_schema = CustomerSchema()
 dump_customer = row_dumper(customer_schema)  # customer_schema.dump of a row with its group_ids and stars
 contact_schema = ContactSchema()
 snapshot_schema = CustomerSnapshot()
+CUSTOMER_QUERY = CustomerQuery()
 
 CODE_PREFIX = "KH"
 FIELDS = ("code", "name", "kind", "phone", "email", "address", "source", "note")
@@ -118,23 +120,30 @@ def get_customer(uow, customer_id):
     return dump_customers(rows)[0]
 
 
-def list_customers(uow, query):
+def list_customers(uow, totals, query):
     """A page of the customers the actor may see that meet the query, newest first, and their total.
 
     The visibility rule comes as a union of branches (:func:`visible_branches`): the total
     counts their union (:func:`visible_count`), the page is the newest of the first
-    ``offset + size`` of each branch.  Two statements: the total (with the size of the table, for
-    the plan of the page), then the page with everything its answers need (:func:`customer_rows`);
-    a third, first, when the stars filter is asked for: it is built from the thresholds.
+    ``offset + size`` of each branch.  The statements: the data generation; the total (with the
+    size of the table, for the plan of the page), unless this instance counted it at this
+    generation already (:mod:`services.customers.totals`); the page with everything its answers
+    need (:func:`customer_rows`); and, before the total, the thresholds when the stars filter is
+    asked for (it is built from them).
     """
     actor = require_actor(uow.actor)
-    query = load(CustomerQuery(), query)
+    query = load(CUSTOMER_QUERY, query)
     with uow:
         session = uow.session
+        connection = session.connection()  # Core rows, as in get_customer
+        generation = totals.generation(connection)  # first: what the count depends on is read after it
         thresholds = rating.thresholds(session) if query.get("stars") else None
         matching = filters.matching(query, thresholds)
-        connection = session.connection()  # Core rows, as in get_customer
-        total, customers_count = connection.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()
+        total, customers_count = totals.total(
+            generation,
+            (viewer(actor), filters.key(query)),
+            lambda: tuple(connection.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()),
+        )
         offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
         rows = []
         if offset < total:

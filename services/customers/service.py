@@ -4,6 +4,7 @@ from services.core.outbox import OutboxRelay
 from services.core.rpc import rpc
 from services.core.unit_of_work import UnitOfWorkProvider
 from services.customers import counterparts, groups, history, messaging, ownership, profiles, rating, related, sharing
+from services.customers.totals import ListTotals, data_changed
 
 
 class CustomersService:
@@ -13,8 +14,9 @@ class CustomersService:
 
     # directory: the users and departments named in shares, transfers, owners; notifications:
     # bulk SMS and email
-    uow = UnitOfWorkProvider("directory", "notifications")
+    uow = UnitOfWorkProvider("directory", "notifications", after_commit=data_changed)
     outbox = OutboxRelay()
+    totals = ListTotals()
 
     @rpc
     def ping(self):
@@ -24,7 +26,7 @@ class CustomersService:
 
     @rpc(expected_exceptions=EXPECTED)
     def list_customers(self, query=None):
-        return profiles.list_customers(self.uow, query)
+        return profiles.list_customers(self.uow, self.totals, query)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_customer(self, data):

@@ -90,6 +90,13 @@ def editable(actor, customer=customer_table, one=False):
     return _customer_rule(actor, customer, ("edit",), one)
 
 
+def viewer(actor):
+    """What of the actor the rule depends on, as a key: who sees the same customers has the same."""
+    if actor.is_admin:
+        return ("admin",)
+    return (actor.id, actor.department_id, tuple(sorted(actor.managed_department_ids)))
+
+
 def visible_branches(actor, matching=()):
     """The rule of :func:`visible` as a union, for lists and counts: the ids of the customers the
     actor may see among those meeting ``matching`` (conditions on ``customer_table``), as a list of

@@ -30,6 +30,7 @@ from services.customers.models import (
     record_shares,
 )
 from services.customers.service import CustomersService
+from services.customers.totals import Totals, data_changed
 from services.customers.visibility import visible_customer_ids
 from tests.unit.test_customers_rules import GROUP_CASES, SHARE_CASES
 
@@ -92,8 +93,13 @@ def run(make_session):
     """``run(use_case, actor, *args)``: the use case on a unit of work of that actor, as a worker
     runs it (``directory=`` another fake directory)."""
 
+    totals = Totals()  # one instance's totals, kept across the test's changes
+
     def run(use_case, actor, *args, directory=DIRECTORY):
-        return use_case(UnitOfWork(make_session, actor, {"directory": directory}), *args)
+        uow = UnitOfWork(make_session, actor, {"directory": directory}, data_changed)  # as the service's
+        if use_case is profiles.list_customers:
+            args = (totals,) + args
+        return use_case(uow, *args)
 
     return run
 
@@ -775,3 +781,41 @@ def test_a_refusal_of_notifications_reaches_the_caller_and_requests_nothing(cust
         FakeNotifications.refusal = None
         assert call_as(customers_service, OWNER, "bulk_sms", sms)["batch_id"] == 5
         assert _requested(queue) == ["sms_requested"]
+
+
+def test_the_totals_an_instance_keeps_follow_every_change_made_through_the_service(run, make_session, make_customer):
+    """Two instances' totals: a change committed through any unit of work of the service moves the
+    data generation, so each instance's next total counts it; a change written past the service
+    (straight into the database) moves nothing, and the kept totals do not see it."""
+    instances = [Totals(), Totals()]
+
+    def totals(actor=OWNER, **query):
+        answers = []
+        for kept in instances:
+            uow = UnitOfWork(make_session, actor, {"directory": DIRECTORY}, data_changed)
+            answers.append(profiles.list_customers(uow, kept, dict(query, page_size=2))["total"])
+        return answers
+
+    first, second = make_customer(name="Alpha"), make_customer(name="Beta")
+    assert totals() == [2, 2] and totals(q="Gamma") == [0, 0] and totals(COLLEAGUE) == [0, 0]
+    third = make_customer(name="Gamma")
+    assert totals() == [3, 3] and totals(q="Gamma") == [1, 1]
+    run(profiles.update_customer, OWNER, first, {"name": "Gamma two"})
+    assert totals(q="Gamma") == [2, 2]
+    run(sharing.bulk_share, OWNER, {"customer_ids": [first, second], "mode": "add", "user_ids": [COLLEAGUE.id]})
+    assert totals(COLLEAGUE) == [2, 2] and totals() == [3, 3]
+    run(profiles.delete_customer, OWNER, third)
+    assert totals() == [2, 2] and totals(q="Gamma") == [1, 1]
+
+    with make_session() as session:  # past the service: no unit of work, no new generation
+        session.execute(text("DELETE FROM customers WHERE id = :id"), {"id": second})
+        session.commit()
+    assert totals() == [2, 2]  # kept (LIST_TOTALS_SECONDS bounds how long)
+    assert (
+        profiles.list_customers(UnitOfWork(make_session, OWNER, {"directory": DIRECTORY}), Totals(), {"page_size": 2})[
+            "total"
+        ]
+        == 1
+    )
+    make_customer(name="Delta")  # the next change through the service: every total is counted again
+    assert totals() == [2, 2] and totals(COLLEAGUE) == [1, 1]
