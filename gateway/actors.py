@@ -61,14 +61,6 @@ class ActorCache:
         self._cleared_at = 0
         self._lock = threading.Lock()
 
-    @property
-    def size(self):
-        return self._entries.size
-
-    @property
-    def seconds(self):
-        return self._entries.seconds
-
     def generation(self):
         """A mark to give :meth:`put` for a value fetched from now on."""
         with self._lock:
@@ -93,7 +85,7 @@ class ActorCache:
             for user_id in user_ids:
                 self._entries.pop(user_id)
                 self._dropped[user_id] = self._generation
-            if len(self._dropped) > 4 * self.size:  # old marks only matter to fetches in flight
+            if len(self._dropped) > 4 * self._entries.size:  # old marks only matter to fetches in flight
                 self._cleared_at = self._generation
                 self._dropped.clear()
 

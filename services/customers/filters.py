@@ -25,6 +25,9 @@ def matching(query, thresholds):
     return conditions
 
 
+FILTERS = frozenset(CustomerFilter._declared_fields)
+
+
 def key(query):
     """The filters of a query (``CustomerFilter``) as a key: the same filters, the same key."""
     return tuple(
@@ -34,9 +37,6 @@ def key(query):
             if name in FILTERS
         )
     )
-
-
-FILTERS = frozenset(CustomerFilter._declared_fields)
 
 
 def containing(q):

@@ -24,6 +24,7 @@ service (psql, a restore), shows in the totals after at most ``LIST_TOTALS_SECON
 """
 
 import logging
+import time
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import literal_column, select, table
@@ -61,8 +62,8 @@ class Totals:
     thresholds of a stars filter too), then asks :meth:`total`.
     """
 
-    def __init__(self, size=DEFAULT_SIZE, seconds=DEFAULT_SECONDS, **clock):
-        self._kept = TimedLru(size, seconds, **clock)
+    def __init__(self, size=DEFAULT_SIZE, seconds=DEFAULT_SECONDS, clock=time.monotonic):
+        self._kept = TimedLru(size, seconds, clock)
 
     @staticmethod
     def generation(connection):
