@@ -10,6 +10,7 @@ import json
 from werkzeug.wrappers import Response
 
 from gateway.translations import translate, translate_fields
+from services.core.wire import plain_json
 
 # kind of services.core.errors.DomainError -> HTTP status
 STATUS_BY_KIND = {
@@ -46,9 +47,11 @@ class ApiError(Exception):
 
 
 def json_response(body, status=200, headers=None):
-    # a lone surrogate echoed back (an unknown field's name) becomes the JSON escape "\\udXXX"
+    data = plain_json(body)
+    if data is None:  # a lone surrogate echoed back (an unknown field's name) becomes the JSON escape "\\udXXX"
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace"),
+        data,
         status=status,
         headers=headers,
         mimetype="application/json",
