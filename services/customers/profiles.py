@@ -27,6 +27,7 @@ from services.customers.models import (
     group_members,
 )
 from services.customers.modes import GROUP_MODES
+from services.customers.totals import GENERATION_COLUMN, Totals
 from services.customers.visibility import (
     deletable,
     editable,
@@ -125,41 +126,68 @@ def list_customers(uow, totals, query):
 
     The visibility rule comes as a union of branches (:func:`visible_branches`): the total
     counts their union (:func:`visible_count`), the page is the newest of the first
-    ``offset + size`` of each branch.  The statements: the data generation; the total (with the
-    size of the table, for the plan of the page), unless this instance counted it at this
-    generation already (:mod:`services.customers.totals`); the page with everything its answers
-    need (:func:`customer_rows`); and, before the total, the thresholds when the stars filter is
-    asked for (it is built from them).
+    ``offset + size`` of each branch.  The statements, when this instance counted the same list's
+    total before (:mod:`services.customers.totals`): the page with everything its answers need
+    (:func:`customer_rows`) and the data generation; and only if the generation moved since, the
+    total again.  Otherwise: the generation, the total (with the size of the table, for the plan
+    of the page), the page.  With the stars filter, the thresholds it is built from come before
+    the total (and again before a total counted again).
     """
     actor = require_actor(uow.actor)
     query = load(CUSTOMER_QUERY, query)
+    key = (viewer(actor), filters.key(query))
+    offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
+    stars = bool(query.get("stars"))
     with uow:
         session = uow.session
         connection = session.connection()  # Core rows, as in get_customer
-        generation = totals.generation(connection)  # first: what the count depends on is read after it
-        thresholds = rating.thresholds(session) if query.get("stars") else None
+        kept = totals.kept(key)
+        if kept is None:
+            generation = totals.generation(connection)  # first: what the count depends on is read after it
+        thresholds = rating.thresholds(session) if stars else None
         matching = filters.matching(query, thresholds)
-        total, customers_count = totals.total(
-            generation,
-            (viewer(actor), filters.key(query)),
-            lambda: tuple(connection.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one()),
-        )
-        offset, size = (query["page"] - 1) * query["page_size"], query["page_size"]
-        rows = []
-        if offset < total:
-            newest = _newest_first(offset + size, total, customers_count)
-            branches = visible_branches(actor, matching)
-            tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
-            page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
-            rows = connection.execute(
-                customer_rows(customer_table.c.id.in_(page)).order_by(customer_table.c.id.desc())
-            ).all()
+        if kept is None:
+            counted = _count(connection, actor, matching)
+            totals.keep(key, generation, counted)
+        else:
+            generation, counted = kept
+        rows, now = _page(connection, actor, matching, offset, size, counted)
+        if now != generation:  # changed since it was counted: count again, after `now` was read
+            recount = filters.matching(query, rating.thresholds(session)) if stars else matching
+            counted = _count(connection, actor, recount)
+            totals.keep(key, now, counted)
+            if not rows and offset < counted[0]:  # there are customers on this page now
+                rows, _ = _page(connection, actor, matching, offset, size, counted)
         return {
             "items": dump_customers(rows, thresholds),
-            "total": total,
+            "total": counted[0],
             "page": query["page"],
             "page_size": size,
         }
+
+
+def _count(connection, actor, matching):
+    """``(total, customers)``: how many visible customers meet ``matching``, and how many customers
+    there are (the planner's figure, for the plan of the page)."""
+    return tuple(connection.execute(visible_count(actor, matching).add_columns(TABLE_SIZE)).one())
+
+
+def _page(connection, actor, matching, offset, size, counted):
+    """``(rows, generation)``: the page's rows (:func:`customer_rows`), newest first, planned
+    with ``counted`` (:func:`_count`), and the data generation, read in the same statement."""
+    total, customers_count = counted
+    if offset >= total:
+        return [], Totals.generation(connection)
+    newest = _newest_first(offset + size, total, customers_count)
+    branches = visible_branches(actor, matching)
+    tops = _union([statement.order_by(newest(column)).limit(offset + size) for statement, column in branches])
+    page = select(tops.c.id).order_by(tops.c.id.desc()).limit(size).offset(offset)
+    rows = connection.execute(
+        customer_rows(customer_table.c.id.in_(page)).add_columns(GENERATION_COLUMN).order_by(customer_table.c.id.desc())
+    ).all()
+    if not rows:  # none any more: the generation alone
+        return rows, Totals.generation(connection)
+    return rows, rows[0].data_generation
 
 
 def _union(statements):

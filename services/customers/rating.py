@@ -11,7 +11,9 @@ increasing), so changing the thresholds needs no recomputation: a stars filter i
 union of score ranges over the score index.
 """
 
-from sqlalchemy import and_, func, or_, select, update
+import json
+
+from sqlalchemy import Text, and_, cast, func, or_, select, update
 
 from services.core.actor import require_actor, require_admin
 from services.core.contracts.customers import PotentialRating
@@ -62,14 +64,19 @@ def stars_condition(levels, thresholds, score=customer_table.c.score):
 
 
 def stored_setting():
-    """SQL: the stored setting (a JSON value, NULL when never set), to read in the statement that
+    """SQL: the stored setting (its JSON text, NULL when never set), to read in the statement that
     needs the thresholds: no statement of its own, and never a stale copy (an instance that kept the
-    thresholds in memory would have to hear of every change an admin makes through any instance)."""
-    return select(Setting.value).where(Setting.key == SETTING_KEY).scalar_subquery()
+    thresholds in memory would have to hear of every change an admin makes through any instance).
+    Text, not JSONB: a column of every row of a page, parsed once (:func:`thresholds_of`), not by
+    the driver in each row."""
+    return cast(select(Setting.value).where(Setting.key == SETTING_KEY).scalar_subquery(), Text)
 
 
 def thresholds_of(value):
-    """The thresholds of a stored setting (:func:`stored_setting`): the defaults when never set."""
+    """The thresholds of a stored setting (:func:`stored_setting`'s text, or the column's value):
+    the defaults when never set."""
+    if isinstance(value, str):
+        value = json.loads(value)
     return list(value["thresholds"]) if value else list(DEFAULT_THRESHOLDS)
 
 

@@ -5,17 +5,20 @@ counted (13,333 index entries for a bench owner, hundreds of thousands for a man
 where the page itself reads 50.  Each instance keeps the totals it counted (:class:`ListTotals`:
 at most ``LIST_TOTALS_SIZE``, each at most ``LIST_TOTALS_SECONDS`` old) with the *data generation*
 they were counted at, and uses one again only while the generation has not moved: paging through
-a list, or asking for it again, costs the page alone.
+a list, or asking for it again, costs the page alone, one statement that also reads the generation
+(:func:`services.customers.profiles.list_customers`).
 
 The generation is a PostgreSQL sequence (``customers_data_generation``) that :func:`data_changed`
 advances right after every commit of this service's units of work, whatever it changed
 (``UnitOfWorkProvider(after_commit=data_changed)``).  Why a total used again is exact:
 
-- the generation is read in a statement of its own, before the count's (READ COMMITTED: a
-  statement's snapshot is taken when it starts).  A change whose advance that read saw had
-  committed before it, so that count sees the change;
-- a change whose advance comes after that read makes every total counted before it unused, in
-  every instance (they all read the one sequence);
+- the generation a total is kept with is read in a statement that starts before the count's
+  (READ COMMITTED: a statement's snapshot is taken when it starts).  A change whose advance that
+  read saw had committed before it, so that count sees the change;
+- a kept total is used only in an answer whose page was read by a statement that read the same
+  generation: a change whose advance comes after the count's generation was read makes every
+  total counted before it unused, in every instance (they all read the one sequence), and the
+  total is counted again after the page;
 - between a change's commit and its advance (the same call, before it answers) another request
   may still count without it under the old generation: as if it had come just before the commit.
 
@@ -39,8 +42,13 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = 10_000  # the default of LIST_TOTALS_SIZE: totals kept per instance
 DEFAULT_SECONDS = 60.0  # the default of LIST_TOTALS_SECONDS: how long one is kept at most
 
-# SQL: the generation now (a sequence's last value: no lock, not bound to any snapshot)
-GENERATION = select(literal_column("last_value")).select_from(table(data_generation.name))
+# SQL: the generation now (a sequence's last value: no lock, not bound to any snapshot; before its
+# first nextval a sequence has the last value its first nextval returns, but is not called yet)
+GENERATION = select(literal_column("CASE WHEN is_called THEN last_value ELSE 0 END")).select_from(
+    table(data_generation.name)
+)
+# the same as a column of another statement (the page's): read when that statement starts
+GENERATION_COLUMN = GENERATION.scalar_subquery().label("data_generation")
 
 
 def data_changed(session):
@@ -56,10 +64,13 @@ def data_changed(session):
 
 
 class Totals:
-    """Totals by what they count (any hashable key naming the viewer and the filters).
+    """Totals by what they count (any hashable key naming the viewer and the filters), each with
+    the generation it was counted at.
 
-    A use case reads :meth:`generation` first, before anything its count depends on (the rating
-    thresholds of a stars filter too), then asks :meth:`total`.
+    How a use case keeps them exact: a total is counted in a statement that starts after the
+    generation it is kept with was read (:meth:`generation`, or :data:`GENERATION_COLUMN` in an
+    earlier statement), and after anything else the count depends on (the rating thresholds of a
+    stars filter); one kept is used for an answer whose statements read the same generation.
     """
 
     def __init__(self, size=DEFAULT_SIZE, seconds=DEFAULT_SECONDS, clock=time.monotonic):
@@ -67,17 +78,15 @@ class Totals:
 
     @staticmethod
     def generation(connection):
-        """The data generation now, in a statement of its own: call it before the count's."""
+        """The data generation now, in a statement of its own."""
         return connection.execute(GENERATION).scalar_one()
 
-    def total(self, generation, key, count):
-        """The total for ``key`` kept at ``generation``, or ``count()`` run now and kept."""
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] == generation:
-            return kept[1]
-        value = count()
-        self._kept.put(key, (generation, value))
-        return value
+    def kept(self, key):
+        """``(generation, total)`` kept for ``key``, or None."""
+        return self._kept.get(key)
+
+    def keep(self, key, generation, total):
+        self._kept.put(key, (generation, total))
 
     def __len__(self):
         return len(self._kept)

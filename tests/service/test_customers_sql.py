@@ -819,3 +819,18 @@ def test_the_totals_an_instance_keeps_follow_every_change_made_through_the_servi
     )
     make_customer(name="Delta")  # the next change through the service: every total is counted again
     assert totals() == [2, 2] and totals(COLLEAGUE) == [1, 1]
+
+
+def test_every_advance_moves_the_generation_the_first_one_too(make_session):
+    """A sequence not yet called has the last value its first nextval returns: the generation tells
+    the two apart, so a total counted before the first change of a new database is not used after it."""
+    with make_session() as session:
+        session.execute(text("ALTER SEQUENCE customers_data_generation RESTART"))
+        session.commit()
+        connection = session.connection()
+        seen = [Totals.generation(connection)]
+        for _ in range(2):
+            data_changed(session)
+            session.commit()
+            seen.append(Totals.generation(session.connection()))
+    assert len(set(seen)) == 3, seen

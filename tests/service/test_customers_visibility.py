@@ -26,7 +26,7 @@ from services.customers.models import (
     record_shares,
 )
 from services.customers.models import Record as RecordModel
-from services.customers.totals import Totals
+from services.customers.totals import Totals, data_changed
 from services.customers.visibility import editable, visible, visible_customer_ids
 
 pytestmark = pytest.mark.infra
@@ -202,7 +202,7 @@ def statements(session):
     event.remove(engine, "before_cursor_execute", note)
 
 
-def test_the_detail_is_one_statement_and_a_list_page_two(session, statements):
+def test_the_detail_is_one_statement_and_a_list_page_one_while_its_total_is_kept(session, statements):
     reference = world(session, 4, customers=30)
     owner = ACTORS[1]
     mine = [i for i, (owner_id, _, _) in reference["customers"].items() if owner_id == owner.id]
@@ -217,10 +217,38 @@ def test_the_detail_is_one_statement_and_a_list_page_two(session, statements):
     assert len(statements) == 1, statements
     assert (answer["id"], answer["group_ids"]) == (mine[0], group_ids[1:])
     totals = Totals()
-    for counted in (True, False):  # the second time, the instance has the total at this generation
+
+    def listed(query, expected_statements):
         statements.clear()
-        assert profiles.list_customers(uow(session, owner), totals, {"page_size": 5})["items"]
-        assert len(statements) == (3 if counted else 2), statements
+        answer = profiles.list_customers(uow(session, owner), totals, dict(query, page_size=5))
+        assert len(statements) == expected_statements, statements
+        return answer["total"], [item["id"] for item in answer["items"]]
+
+    seen = sorted((i for i, customer in reference["customers"].items() if may_see(owner, customer)), reverse=True)
+    stars = {"stars": [rating.stars(1, rating.DEFAULT_THRESHOLDS)]}
+    starred = profiles.list_customers(uow(session, owner), Totals(), dict(stars, page_size=5))["total"]
+    # first: the generation, the total, the page (and the thresholds before the total)
+    assert listed({}, 3) == (len(seen), seen[:5])
+    assert listed(stars, 4)[0] == starred
+    # the total kept at this generation: the page alone (reading the generation too)
+    assert listed({}, 1) == (len(seen), seen[:5])
+    assert listed({"page": 2}, 1) == (len(seen), seen[5:10])
+    assert listed(stars, 2)[0] == starred
+    # a change through the service moved the generation: the page, then the total again
+    new = session.scalar(
+        insert(customer_table)
+        .values(
+            code="NEW", name="New", kind="person", owner_id=owner.id, owner_department_id=owner.department_id, score=1
+        )
+        .returning(customer_table.c.id)
+    )
+    data_changed(session)
+    session.commit()
+    seen.insert(0, new)
+    assert listed({}, 2) == (len(seen), seen[:5])
+    assert listed({}, 1) == (len(seen), seen[:5])
+    assert listed(stars, 4)[0] == starred + 1  # the thresholds again before the total
+    assert listed({"page": 99}, 1) == (len(seen), [])
 
 
 def test_a_change_of_the_thresholds_shows_at_once_wherever_it_was_made(session):

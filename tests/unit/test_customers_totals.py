@@ -1,5 +1,7 @@
-"""The list totals an instance keeps (services/customers/totals.py): counted once per key and
-data generation, counted again when the generation moves, bounded in size and in age."""
+"""The list totals an instance keeps (services/customers/totals.py): one per key with the data
+generation it was counted at, bounded in size and in age; the keys (who sees the same customers,
+which filters).  When a kept total is used or counted again: tests/service/test_customers_sql.py
+and test_customers_visibility.py."""
 
 import logging
 
@@ -19,57 +21,40 @@ class Clock:
         return self.now
 
 
-class Count:
-    """A count that says how often it ran."""
-
-    def __init__(self, value):
-        self.value, self.runs = value, 0
-
-    def __call__(self):
-        self.runs += 1
-        return self.value
-
-
-def test_a_total_is_counted_once_per_generation():
-    totals, count = Totals(clock=Clock()), Count(7)
-    assert [totals.total(3, "key", count) for _ in range(3)] == [7, 7, 7]
-    assert count.runs == 1
-    count.value = 8  # a change committed: the generation moved
-    assert totals.total(4, "key", count) == 8
-    assert count.runs == 2
+def test_a_total_is_kept_with_its_generation_until_another_is_kept():
+    totals = Totals(clock=Clock())
+    assert totals.kept("key") is None
+    totals.keep("key", 3, (7, 100))
+    assert totals.kept("key") == totals.kept("key") == (3, (7, 100))
+    totals.keep("key", 4, (8, 100))  # counted again after a change
+    assert totals.kept("key") == (4, (8, 100))
 
 
 def test_each_key_has_its_own_total():
     totals = Totals(clock=Clock())
-    assert totals.total(1, "a", Count(1)) == 1
-    assert totals.total(1, "b", Count(2)) == 2
-    assert totals.total(1, "a", Count(99)) == 1
+    totals.keep("a", 1, 1)
+    totals.keep("b", 1, 2)
+    assert (totals.kept("a"), totals.kept("b"), totals.kept("c")) == ((1, 1), (1, 2), None)
 
 
-def test_a_total_older_than_its_time_to_live_is_counted_again():
+def test_a_total_older_than_its_time_to_live_is_not_kept():
     clock = Clock()
-    totals, count = Totals(seconds=60, clock=clock), Count(5)
-    totals.total(1, "key", count)
+    totals = Totals(seconds=60, clock=clock)
+    totals.keep("key", 1, 5)
     clock.now = 59
-    totals.total(1, "key", count)
-    assert count.runs == 1
+    assert totals.kept("key") == (1, 5)
     clock.now = 121  # a change made outside the service never moved the generation
-    count.value = 6
-    assert totals.total(1, "key", count) == 6
-    assert count.runs == 2
+    assert totals.kept("key") is None
 
 
 def test_the_least_recently_used_total_goes_first():
     totals = Totals(size=2, clock=Clock())
-    a, b, c = Count(1), Count(2), Count(3)
-    totals.total(1, "a", a)
-    totals.total(1, "b", b)
-    totals.total(1, "a", a)  # a used again: b is now the oldest
-    totals.total(1, "c", c)
+    totals.keep("a", 1, 1)
+    totals.keep("b", 1, 2)
+    assert totals.kept("a")  # a used again: b is now the oldest
+    totals.keep("c", 1, 3)
     assert len(totals) == 2
-    totals.total(1, "a", a)
-    totals.total(1, "b", b)
-    assert (a.runs, b.runs, c.runs) == (1, 2, 1)
+    assert (totals.kept("a"), totals.kept("b"), totals.kept("c")) == ((1, 1), None, (1, 3))
 
 
 def test_who_sees_the_same_customers_has_the_same_key_and_no_one_else():
