@@ -136,17 +136,55 @@ def _branches(actor, matching):
 def visible_count(actor, matching=()):
     """SQL: ``SELECT count(*)`` of the customers meeting ``matching`` that the actor may see, exact.
 
-    The size of the union of :func:`visible_branches`, counted as the customers owned FULL JOIN
-    those shared (each side without duplicates) on the id: PostgreSQL hashes the smaller side and
-    probes it with the other, where counting the UNION itself would put every id of both sides
-    into a hash to drop the duplicates (twice the work: bench/README.md, the list of hop.py).
+    The size of the union of :func:`visible_branches`, counted in disjoint parts so that no side is
+    put into a hash to drop its duplicates: the customers owned, plus, for each share target,
+    those it gives the actor that no earlier part has (:func:`_newly_shared`).  For a bench owner
+    of 1,000,000 customers who sees 213,334: 55 ms in one process, where the owned FULL JOIN the
+    shares' UNION took 100 (a hash of that union, which spilled to disk, then one of the owned:
+    bench/README.md).
     """
     owned, shared = _branches(actor, matching)
-    owned = _union_of(owned, "owned")
+    owned = select(func.count()).select_from(_union_of(owned, "owned"))
     if not shared:
-        return select(func.count()).select_from(owned)
-    shared = _union_of(shared, "shared")
-    return select(func.count()).select_from(owned.join(shared, owned.c.id == shared.c.id, full=True))
+        return owned
+    parts = _newly_shared(actor, matching)
+    shared = select(func.count()).select_from((union_all(*parts) if len(parts) > 1 else parts[0]).subquery("shared"))
+    return select((owned.scalar_subquery() + shared.scalar_subquery()).label("count"))
+
+
+def _newly_shared(actor, matching):
+    """One SELECT of ids per share target of the actor (in :func:`_share_targets`' order): the
+    customers meeting ``matching`` shared with that target that the actor does not own (the owner
+    side's test on the customer's row when ``matching`` joins it, else an anti-join, which
+    PostgreSQL makes a hash of the owned) and that no earlier target's share gives (a probe of the
+    share table's primary key per share)."""
+    matching = list(matching)
+    parts, earlier = [], []
+    for kind, target_id in _share_targets(actor):
+        part = select(customer_shares.c.customer_id).where(
+            customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id
+        )
+        if matching:
+            part = part.join(customer_table, customer_table.c.id == customer_shares.c.customer_id).where(
+                *matching, or_(*_owner_side(actor, customer_table)).is_not(True)
+            )
+        else:
+            owner = customer_table.alias("owned")
+            part = part.where(
+                ~exists().where(owner.c.id == customer_shares.c.customer_id, or_(*_owner_side(actor, owner)))
+            )
+        for earlier_kind, earlier_id in earlier:
+            other = customer_shares.alias("earlier")
+            part = part.where(
+                ~exists().where(
+                    other.c.customer_id == customer_shares.c.customer_id,
+                    other.c.target_kind == earlier_kind,
+                    other.c.target_id == earlier_id,
+                )
+            )
+        earlier.append((kind, target_id))
+        parts.append(part)
+    return parts
 
 
 def _union_of(branches, name):

@@ -137,6 +137,7 @@ def uow(session, actor):
 def test_every_shape_of_the_rule_gives_what_the_spec_says(session, seed):
     reference = world(session, seed)
     ids = sorted(reference["customers"])
+    scores = dict(session.execute(select(Customer.id, Customer.score)).all())
     totals = Totals()  # one instance's: each actor's total is its own
     for actor in ACTORS:
         expected = {i for i in ids if may_see(actor, reference["customers"][i])}
@@ -166,6 +167,14 @@ def test_every_shape_of_the_rule_gives_what_the_spec_says(session, seed):
             listed += [item["id"] for item in answer["items"]]
             page += 1
         assert listed == sorted(expected, reverse=True), actor
+        # the list with a filter (one per stars value): its total counts the union of the filtered branches
+        for stars in range(len(rating.DEFAULT_THRESHOLDS) + 1):
+            starred = {i for i in expected if rating.stars(scores[i], rating.DEFAULT_THRESHOLDS) == stars}
+            answer = profiles.list_customers(uow(session, actor), totals, {"stars": [stars], "page_size": 100})
+            assert (answer["total"], {item["id"] for item in answer["items"]}) == (len(starred), starred), (
+                actor,
+                stars,
+            )
         # related records, one by id
         for record_id, record in reference["records"].items():
             visible_record = may_see_record(actor, reference, record)
