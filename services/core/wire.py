@@ -19,9 +19,10 @@ integer beyond 64 bits, a string with a lone surrogate, a dict whose keys are no
 subclass of str, int, dict or list.  Such a message starts with a space (still JSON), and
 :func:`loads` decodes it with kombu's decoder, which gives the tagged values back their types; so
 does a message with ``"__type__"`` in it (a peer's kombu tagged a value), and one orjson cannot
-decode (``NaN``, a lone surrogate's escape, from a peer).  Two differences from kombu's JSON remain, both outside what any of our contracts
-allows (marshmallow refuses NaN and infinities; no message carries a UUID object): a float NaN or
-infinity is encoded as ``null``, a ``uuid.UUID`` as its string.
+decode (``NaN``, a lone surrogate's escape, from a peer).  Two differences from kombu's JSON
+remain, both outside what any of our contracts allows (marshmallow refuses NaN and infinities; no
+message carries a UUID object): a float NaN or infinity is encoded as ``null``, a ``uuid.UUID`` as
+its string.
 """
 
 import orjson

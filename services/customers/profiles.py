@@ -142,15 +142,13 @@ def list_customers(uow, totals, query):
         session = uow.session
         connection = session.connection()  # Core rows, as in get_customer
         kept = totals.kept(key)
-        if kept is None:
-            generation = totals.generation(connection)  # first: what the count depends on is read after it
+        # without one kept, the generation first: what the count depends on is read after it
+        generation, counted = kept or (totals.generation(connection), None)
         thresholds = rating.thresholds(session) if stars else None
         matching = filters.matching(query, thresholds)
-        if kept is None:
+        if counted is None:
             counted = _count(connection, actor, matching)
             totals.keep(key, generation, counted)
-        else:
-            generation, counted = kept
         rows, now = _page(connection, actor, matching, offset, size, counted)
         if now != generation:  # changed since it was counted: count again, after `now` was read
             recount = filters.matching(query, rating.thresholds(session)) if stars else matching

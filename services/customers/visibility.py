@@ -156,43 +156,37 @@ def visible_count(actor, matching=()):
     owned = select(func.count()).select_from(_union_of(owned, "owned"))
     if not shared:
         return owned
-    parts = _newly_shared(actor, matching)
+    parts = _newly_shared(actor, shared, bool(matching))
     shared = select(func.count()).select_from((union_all(*parts) if len(parts) > 1 else parts[0]).subquery("shared"))
     return select((owned.scalar_subquery() + shared.scalar_subquery()).label("count"))
 
 
-def _newly_shared(actor, matching):
-    """One SELECT of ids per share target of the actor (in :func:`_share_targets`' order): the
-    customers meeting ``matching`` shared with that target that the actor does not own (the owner
-    side's test on the customer's row when ``matching`` joins it, else an anti-join, which
-    PostgreSQL makes a hash of the owned) and that no earlier target's share gives (a probe of the
-    share table's primary key per share)."""
-    matching = list(matching)
-    parts, earlier = [], []
-    for kind, target_id in _share_targets(actor):
-        part = select(customer_shares.c.customer_id).where(
-            customer_shares.c.target_kind == kind, customer_shares.c.target_id == target_id
-        )
-        if matching:
-            part = part.join(customer_table, customer_table.c.id == customer_shares.c.customer_id).where(
-                *matching, or_(*_owner_side(actor, customer_table)).is_not(True)
-            )
+def _newly_shared(actor, shared, joined):
+    """The branches through shares of :func:`_branches` (one per share target, in
+    :func:`_share_targets`' order; ``joined``: they join the customer's row, for ``matching``),
+    each narrowed to the customers that the actor does not own (the owner side's test on the
+    joined row, else an anti-join, which PostgreSQL makes a hash of the owned) and that no earlier
+    target's share gives (a probe of the share table's primary key per share): disjoint."""
+    targets = _share_targets(actor)
+    parts = []
+    for number, (statement, _) in enumerate(shared):
+        if joined:
+            statement = statement.where(or_(*_owner_side(actor, customer_table)).is_not(True))
         else:
-            owner = customer_table.alias("owned")
-            part = part.where(
-                ~exists().where(owner.c.id == customer_shares.c.customer_id, or_(*_owner_side(actor, owner)))
+            own = customer_table.alias("own")
+            statement = statement.where(
+                ~exists().where(own.c.id == customer_shares.c.customer_id, or_(*_owner_side(actor, own)))
             )
-        for earlier_kind, earlier_id in earlier:
-            other = customer_shares.alias("earlier")
-            part = part.where(
+        for kind, target_id in targets[:number]:
+            earlier = customer_shares.alias("earlier")
+            statement = statement.where(
                 ~exists().where(
-                    other.c.customer_id == customer_shares.c.customer_id,
-                    other.c.target_kind == earlier_kind,
-                    other.c.target_id == earlier_id,
+                    earlier.c.customer_id == customer_shares.c.customer_id,
+                    earlier.c.target_kind == kind,
+                    earlier.c.target_id == target_id,
                 )
             )
-        earlier.append((kind, target_id))
-        parts.append(part)
+        parts.append(statement)
     return parts
 
 
